@@ -1,0 +1,89 @@
+"""JSON reading helpers shared by the JSON parsers: whole-document for small files, streaming otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+import ijson
+import orjson
+
+from evidence.parsers.base import ParseError
+
+# Small reports are read whole (orjson is the fastest path); above this, parsers stream.
+WHOLE_DOCUMENT_LIMIT = 8 * 1024 * 1024
+
+
+def load_document(stream: BinaryIO, *, what: str) -> Any:
+    """Decode a whole JSON document, turning every decoding problem into a ParseError with a position."""
+    data = stream.read()
+    if not data.strip():
+        raise ParseError(f"empty file: expected a {what} JSON document")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ParseError(f"not valid JSON for {what}: {exc.msg}", position=f"line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # pragma: no cover - orjson limits depth itself
+        raise ParseError(f"JSON nested too deeply for {what}") from None
+
+
+def walk(stream: BinaryIO, prefixes: Iterable[str], *, what: str) -> Iterator[tuple[str, Any]]:
+    """Stream ``(prefix, value)`` for every complete value found at one of ``prefixes`` (ijson syntax).
+
+    Containers are built one at a time, so memory is bounded by the largest single item, not the file.
+    """
+    wanted = frozenset(prefixes)
+    builder: ijson.ObjectBuilder | None = None
+    depth = 0
+    current = ""
+    saw_any = False
+    try:
+        for prefix, event, value in ijson.parse(stream, use_float=True):
+            saw_any = True
+            if builder is not None:
+                builder.event(event, value)
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                    if depth == 0:
+                        yield current, builder.value
+                        builder = None
+                continue
+            if prefix in wanted and event not in ("map_key", "end_map", "end_array"):
+                if event in ("start_map", "start_array"):
+                    builder = ijson.ObjectBuilder()
+                    builder.event(event, value)
+                    depth = 1
+                    current = prefix
+                else:
+                    yield prefix, value
+    except ijson.IncompleteJSONError as exc:
+        if not saw_any:
+            raise ParseError(f"empty file: expected a {what} JSON document") from None
+        raise ParseError(f"truncated or malformed JSON for {what}: {_clean(exc)}") from None
+    except ijson.JSONError as exc:
+        raise ParseError(f"not valid JSON for {what}: {_clean(exc)}") from None
+    except RecursionError:
+        raise ParseError(f"JSON nested too deeply for {what}") from None
+    if not saw_any:
+        raise ParseError(f"empty file: expected a {what} JSON document")
+
+
+def _clean(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else exc.__class__.__name__
+
+
+def expect_dict(value: Any, *, what: str, where: str = "document") -> dict:
+    if not isinstance(value, dict):
+        raise ParseError(f"{what}: expected a JSON object at {where}, found {type(value).__name__}")
+    return value
+
+
+def expect_list(value: Any, *, what: str, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ParseError(f"{what}: expected a JSON array at {where}, found {type(value).__name__}")
+    return value
