@@ -1,4 +1,38 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from config import views
+from config.api import api
+from evidence import views as evidence_views
+from releases import views as release_views
+
+
+
+def _login_not_required(patterns):
+    """Machines authenticate per request (bearer tokens, webhook signatures), not with a session."""
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            _login_not_required(pattern.url_patterns)
+        else:
+            pattern.callback.login_required = False
+    return patterns
+
+
+api_patterns, api_app, api_namespace = api.urls
+_login_not_required(api_patterns)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("services/", release_views.service_index, name="service-list"),
+    path("services/new/", release_views.service_new, name="service-new"),
+    path("services/<slug:slug>/", release_views.service_detail, name="service-detail"),
+    path("artifacts/<int:pk>/", evidence_views.artifact_detail, name="artifact-detail"),
+    path("artifacts/<int:pk>/raw", evidence_views.artifact_raw, name="artifact-raw"),
+    path("api/v1/", (api_patterns, api_app, api_namespace)),
+    path("admin/rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+]
