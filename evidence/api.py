@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from access.auth import ReadSessionAuth, TokenAuth, request_actor
@@ -103,8 +103,16 @@ def _accepted(artifact: Artifact) -> dict:
 @router.post(
     "/artifacts",
     auth=TokenAuth(),
-    response={200: ArtifactAccepted, 202: ArtifactAccepted, 400: Refusal, 403: Refusal, 404: Refusal,
-              413: Refusal, 415: Refusal, 422: Refusal},  # fmt: skip
+    response={
+        200: ArtifactAccepted,
+        202: ArtifactAccepted,
+        400: Refusal,
+        403: Refusal,
+        404: Refusal,
+        413: Refusal,
+        415: Refusal,
+        422: Refusal,
+    },
     openapi_extra=_UPLOAD_DOC,
     summary="Upload a CI artifact (multipart field `file`, or the raw body)",
 )
@@ -123,7 +131,10 @@ def artifact_upload(request: HttpRequest):
     else:
         fields = request.GET
         chunks, name, media_type = iter_stream(request), "", content_type
-    merged = {key: fields.get(key) or request.GET.get(key, "") for key in ("service", "commit", "kind", "build", "environment")}
+    merged = {
+        key: fields.get(key) or request.GET.get(key, "")
+        for key in ("service", "commit", "kind", "build", "environment")
+    }
     missing = [key for key in ("service", "commit") if not merged[key]]
     if missing:
         raise HttpError(400, f"missing required field(s): {', '.join(missing)}")
@@ -142,9 +153,13 @@ def artifact_upload(request: HttpRequest):
         artifact, created = artifact_receive(upload=upload, chunks=chunks, actor=request_actor(request),
                                              token=request.auth)  # fmt: skip
     except IntakeError as exc:
-        ref = {"id": exc.artifact.pk, "sha256": exc.artifact.sha256, "status": exc.artifact.status} if exc.artifact else None
-        return exc.status, {"detail": exc.message, "artifact": ref}
-    return (202 if created else 200), _accepted(artifact)
+        ref = (
+            {"id": exc.artifact.pk, "sha256": exc.artifact.sha256, "status": exc.artifact.status}
+            if exc.artifact
+            else None
+        )
+        return Status(exc.status, {"detail": exc.message, "artifact": ref})
+    return Status(202 if created else 200, _accepted(artifact))
 
 
 @router.get("/artifacts/{artifact_id}", auth=[TokenAuth(), ReadSessionAuth()], response=ArtifactStatus,

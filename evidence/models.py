@@ -27,9 +27,7 @@ class Artifact(models.Model):
     environment = models.ForeignKey(
         Environment, null=True, blank=True, on_delete=models.PROTECT, related_name="artifacts"
     )
-    uploaded_by = models.ForeignKey(
-        ApiToken, null=True, blank=True, on_delete=models.PROTECT, related_name="artifacts"
-    )
+    uploaded_by = models.ForeignKey(ApiToken, null=True, blank=True, on_delete=models.PROTECT, related_name="artifacts")
     uploader = models.CharField(max_length=200, help_text="ledger actor: token:<prefix>, user:<name> or cli")
     idempotency_key = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 import logging
 import zlib
-from datetime import timedelta
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
@@ -196,7 +196,7 @@ def artifact_enqueue(*, artifact_id: int) -> bool:
 
     try:
         return jobs.enqueue_parse(artifact_id)
-    except Exception as exc:  # noqa: BLE001 - any Redis failure: the periodic requeue picks the artifact up
+    except Exception as exc:
         logger.warning("could not queue artifact %s for parsing (%s); it will be requeued", artifact_id, exc)
         return False
 
@@ -242,7 +242,7 @@ def artifact_parse(*, artifact_id: int) -> Artifact:
             action="artifact.failed" if error else "artifact.parsed",
             subject_type="artifact",
             subject_id=artifact.pk,
-            data={"sha256": artifact.sha256, "error": error} if error else {"sha256": artifact.sha256, "summary": summary},
+            data={"sha256": artifact.sha256, **({"error": error} if error else {"summary": summary})},
         )
         if not error:
             transaction.on_commit(lambda: _evidence_arrived(artifact))

@@ -78,7 +78,7 @@ class CopySink:
         rows = self.buffers[table]
         if not rows:
             return
-        sql = f"COPY {table} ({', '.join(_COLUMNS[table])}) FROM STDIN"  # noqa: S608 - fixed names
+        sql = f"COPY {table} ({', '.join(_COLUMNS[table])}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for values in rows:
                 copy.write_row(values)

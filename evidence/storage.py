@@ -103,7 +103,7 @@ def raw_open(sha256: str) -> BinaryIO:
 
 
 def spool_open(spool: Spool) -> BinaryIO:
-    return open(spool.path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(spool.path, "rb")
 
 
 class _CappedReader(io.RawIOBase):

@@ -1,13 +1,154 @@
-"""Placeholder: being written."""
+"""CycloneDX JSON BOMs, specVersion 1.2 to 1.7 (syft, trivy, cdxgen, the CycloneDX build plugins).
 
-from evidence.parsers.base import Parser
+``components`` counts every entry of the top-level ``components`` array and, recursively, every
+component nested in an entry's own ``components``. ``metadata.component`` is the BOM's subject and is
+not counted (nor is anything nested under it); services, tools and vulnerabilities are not components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import ijson
+
+from evidence.parsers.base import ComponentRow, Head, ParseError, Parser, RowSink, SbomSummary
+from evidence.parsers.jsonstream import _clean, expect_list
+
+_WHAT = "CycloneDX JSON"
+_VERSIONS = frozenset({"1.2", "1.3", "1.4", "1.5", "1.6", "1.7"})
+_HEADER = frozenset({"bomFormat", "specVersion", "metadata.component.name"})
+_OPEN = ("start_map", "start_array")
+_CLOSE = ("end_map", "end_array")
+_SCALARS = ("null", "boolean", "integer", "double", "number", "string")
+# ijson event that opens a value -> the Python type name expect_list would report for it.
+_FOUND = {"start_map": "dict", "string": "str", "integer": "int", "double": "float", "number": "float",
+          "boolean": "bool"}  # fmt: skip
+
+
+def _walk_bom(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
+    """Like ``jsonstream.walk`` over the header scalars and ``components.item``, plus ``("components",
+    event)`` for the event opening the ``components`` value: walk cannot say whether that value is an
+    array without building all of it, and the array is the part of a BOM that can be huge.
+    """
+    builder: ijson.ObjectBuilder | None = None
+    depth = 0
+    saw_any = False
+    try:
+        for prefix, event, value in ijson.parse(stream, use_float=True):
+            saw_any = True
+            if builder is not None:
+                builder.event(event, value)
+                if event in _OPEN:
+                    depth += 1
+                elif event in _CLOSE:
+                    depth -= 1
+                    if depth == 0:
+                        yield "components.item", builder.value
+                        builder = None
+            elif prefix == "components" and event not in ("map_key", *_CLOSE):
+                yield prefix, event
+            elif prefix == "components.item" and event in _OPEN:
+                builder = ijson.ObjectBuilder()
+                builder.event(event, value)
+                depth = 1
+            elif event in _SCALARS and (prefix == "components.item" or prefix in _HEADER):
+                yield prefix, value
+    except ijson.IncompleteJSONError as exc:
+        if not saw_any:
+            raise ParseError(f"empty file: expected a {_WHAT} JSON document") from None
+        raise ParseError(f"truncated or malformed JSON for {_WHAT}: {_clean(exc)}") from None
+    except ijson.JSONError as exc:
+        raise ParseError(f"not valid JSON for {_WHAT}: {_clean(exc)}") from None
+    except RecursionError:
+        raise ParseError(f"JSON nested too deeply for {_WHAT}") from None
+    if not saw_any:
+        raise ParseError(f"empty file: expected a {_WHAT} JSON document")
+
+
+def _licenses(component: dict[str, Any]) -> str:
+    found: list[str] = []
+    for entry in expect_list(component.get("licenses"), what=_WHAT, where="licenses"):
+        if not isinstance(entry, dict):
+            continue
+        license_ = entry.get("license")
+        if isinstance(license_, dict):
+            text = license_.get("id") or license_.get("name")
+        else:
+            text = entry.get("expression")
+        # Producers repeat a license once per source file that declared it; one mention is enough.
+        if text and str(text) not in found:
+            found.append(str(text))
+    return ", ".join(found)
+
+
+def _emit_tree(component: Any, sink: RowSink) -> int:
+    """Send a component and everything nested in it to the sink, depth first; return how many."""
+    count = 0
+    stack = [component]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            raise ParseError(f"{_WHAT}: expected an object in components, found {type(item).__name__}")
+        name = str(item.get("name") or "")
+        sink.component(
+            ComponentRow(
+                name=name,
+                version=str(item.get("version") or ""),
+                purl=str(item.get("purl") or ""),
+                licenses=_licenses(item),
+                component_type=str(item.get("type") or ""),
+            )
+        )
+        count += 1
+        children = expect_list(item.get("components"), what=_WHAT, where=f"components of {name!r}")
+        stack.extend(reversed(children))  # reversed so rows come out in document order
+    return count
 
 
 class CycloneDxJsonParser(Parser):
     format = "cyclonedx-json"
     kind = "sbom"
     label = "CycloneDX JSON"
+    producers = "syft -o cyclonedx-json, trivy --format cyclonedx, cdxgen, CycloneDX Maven/npm/Gradle plugins"
 
     @classmethod
-    def sniff(cls, head):
-        return False
+    def sniff(cls, head: Head) -> bool:
+        keys = head.json_keys
+        if head.json_root != "object":
+            return False
+        if "bomFormat" in keys:
+            return "CycloneDX" in head.text
+        # Key order is free: cyclonedx-py, for one, writes bomFormat and specVersion last, after a
+        # components array longer than the head. "bom-ref" is CycloneDX's own identifier key.
+        if "specVersion" in keys and bool(keys & {"components", "metadata"}) and "cyclonedx" in head.text.lower():
+            return True
+        return bool(keys & {"components", "metadata", "dependencies"}) and '"bom-ref"' in head.text
+
+    def parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
+        summary = SbomSummary(spec="cyclonedx")
+        is_cyclonedx = False
+        for prefix, value in _walk_bom(stream):
+            if prefix == "bomFormat":
+                if value != "CycloneDX":
+                    raise ParseError(f'{_WHAT}: bomFormat is {value!r}, expected "CycloneDX"')
+                is_cyclonedx = True
+            elif prefix == "specVersion":
+                if str(value) not in _VERSIONS:
+                    raise ParseError(
+                        f"CycloneDX specVersion {value!r} is not supported; this reads specVersion 1.2 to 1.7"
+                    )
+                summary.spec_version = str(value)
+            elif prefix == "metadata.component.name":
+                summary.name = str(value or "")
+            elif prefix == "components":
+                # null is tolerated as "no components", as expect_list does for nested arrays.
+                if value not in ("start_array", "null"):
+                    raise ParseError(f"{_WHAT}: expected a JSON array at components, found {_FOUND[value]}")
+            else:
+                summary.components += _emit_tree(value, sink)
+        if not is_cyclonedx:
+            raise ParseError(f'{_WHAT}: no bomFormat "CycloneDX"; this is not a CycloneDX BOM')
+        if not summary.spec_version:
+            raise ParseError(f"{_WHAT}: no specVersion")
+        return summary

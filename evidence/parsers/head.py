@@ -9,6 +9,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from evidence.parsers.base import Head
+from evidence.parsers.jsonstream import MAX_DEPTH, nesting_depth
 
 HEAD_BYTES = 64 * 1024
 _BOMS = (b"\xef\xbb\xbf",)
@@ -20,17 +21,24 @@ def _json_shape(raw: bytes) -> tuple[str, frozenset[str]]:
     if not stripped or stripped[:1] not in (b"{", b"["):
         return "", frozenset()
     root = "object" if stripped[:1] == b"{" else "array"
+    if nesting_depth(stripped) > MAX_DEPTH:
+        return root, frozenset()  # hostile nesting: ijson would need memory quadratic in the depth
     target = "" if root == "object" else "item"
     keys: set[str] = set()
+    depth = 0
     try:
         for prefix, event, value in ijson.parse(io.BytesIO(stripped)):
+            if event in ("start_map", "start_array"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    break
+            elif event in ("end_map", "end_array"):
+                depth -= 1
             if event == "map_key" and prefix == target:
                 keys.add(value)
             elif event == "end_map" and prefix == target:
                 break
-    except (ijson.JSONError, ijson.IncompleteJSONError, RecursionError):
-        pass  # the head is cut mid-document, or the file is not JSON: keep what was seen
-    except Exception:  # noqa: BLE001 - ijson backends raise assorted errors on garbage; detection must not
+    except Exception:  # noqa: S110 - a head cut mid-document, or garbage: keep the keys seen so far
         pass
     return root, frozenset(keys)
 

@@ -25,9 +25,7 @@ def _counts(total: dict[str, Any], metric: str) -> tuple[int, int]:
         value = entry.get(key)
         # bool is an int in Python, and a count written as 4.5 or "48" means the file is not Istanbul's.
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ParseError(
-                f"{_WHAT}: total.{metric}.{key} must be a non-negative integer, found {str(value)[:40]!r}"
-            )
+            raise ParseError(f"{_WHAT}: total.{metric}.{key} must be a non-negative integer, found {str(value)[:40]!r}")
         counts.append(value)
     whole, covered = counts
     if covered > whole:

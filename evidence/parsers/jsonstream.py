@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
@@ -12,6 +13,31 @@ from evidence.parsers.base import ParseError
 
 # Small reports are read whole (orjson is the fastest path); above this, parsers stream.
 WHOLE_DOCUMENT_LIMIT = 8 * 1024 * 1024
+# No real report nests this deep; ijson's memory grows with the square of the depth, so a hostile
+# upload of 100k "[" must be stopped early rather than parsed.
+MAX_DEPTH = 256
+_OPEN = frozenset(("start_map", "start_array"))
+_CLOSE = frozenset(("end_map", "end_array"))
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def nesting_depth(data: bytes) -> int:
+    """Deepest bracket nesting in a JSON fragment, strings ignored (cheap: for heads, not whole files)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub(b"", data)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def too_deep(what: str) -> ParseError:
+    return ParseError(f"JSON nested more than {MAX_DEPTH} levels deep; this is not a {what} document")
 
 
 def load_document(stream: BinaryIO, *, what: str) -> Any:
@@ -22,7 +48,9 @@ def load_document(stream: BinaryIO, *, what: str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise ParseError(f"not valid JSON for {what}: {exc.msg}", position=f"line {exc.lineno} column {exc.colno}") from None
+        raise ParseError(
+            f"not valid JSON for {what}: {exc.msg}", position=f"line {exc.lineno} column {exc.colno}"
+        ) from None
     except RecursionError:  # pragma: no cover - orjson limits depth itself
         raise ParseError(f"JSON nested too deeply for {what}") from None
 
@@ -37,9 +65,17 @@ def walk(stream: BinaryIO, prefixes: Iterable[str], *, what: str) -> Iterator[tu
     depth = 0
     current = ""
     saw_any = False
+    nesting = 0
     try:
-        for prefix, event, value in ijson.parse(stream, use_float=True):
+        # Small reads bound how many events (and how deep) ijson produces before the depth check runs.
+        for prefix, event, value in ijson.parse(stream, use_float=True, buf_size=4096):
             saw_any = True
+            if event in _OPEN:
+                nesting += 1
+                if nesting > MAX_DEPTH:
+                    raise too_deep(what)
+            elif event in _CLOSE:
+                nesting -= 1
             if builder is not None:
                 builder.event(event, value)
                 if event in ("start_map", "start_array"):

@@ -119,13 +119,14 @@ def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
             seen_element = True
             yield event, element
     except SafeET.ParseError as exc:
-        line, column = exc.position
-        reason = str(exc).rpartition(": line ")[0] or str(exc)
         if exc.code == _NO_ELEMENTS and not seen_element:
             raise ParseError(f"empty file: expected a {_WHAT} document") from None
+        line, column = exc.position
+        position = f"line {line} column {column}"  # as expat counts: columns from 0, like syntax.py
+        reason = str(exc).rpartition(": line ")[0] or str(exc)  # the position is reported separately
         if exc.code in _TRUNCATED:
-            raise ParseError(f"truncated {_WHAT} ({reason})", position=f"line {line} column {column}") from None
-        raise ParseError(f"not well-formed {_WHAT}: {reason}", position=f"line {line} column {column}") from None
+            raise ParseError(f"truncated {_WHAT} ({reason})", position=position) from None
+        raise ParseError(f"cannot read {_WHAT}: {reason}", position=position) from None
     except EntitiesForbidden as exc:
         target = f" pointing at {exc.sysid}" if exc.sysid else ""
         raise ParseError(
@@ -160,9 +161,7 @@ class JUnitXmlParser(Parser):
             tag = _local(element.tag)
             if event == "start":
                 if not path and tag not in _ROOTS:
-                    raise ParseError(
-                        f"root element <{tag}> is not {_WHAT}: expected <testsuites> or <testsuite>"
-                    )
+                    raise ParseError(f"root element <{tag}> is not {_WHAT}: expected <testsuites> or <testsuite>")
                 path.append(element)
                 if tag == "testsuite":
                     suites.append(element.get("name") or "")

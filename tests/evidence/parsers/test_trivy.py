@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from evidence.parsers.base import ParseError
@@ -59,9 +61,12 @@ def test_empty_results():
 
 
 def test_same_cve_at_two_paths_counts_twice():
-    vuln = '{"VulnerabilityID":"CVE-1","PkgName":"lodash","InstalledVersion":"4.17.20","Severity":"CRITICAL","PkgPath":"%s"}'
-    doc = '{"SchemaVersion":2,"ArtifactName":".","Results":[{"Target":"x","Vulnerabilities":[%s,%s]}]}' % (
-        vuln % "a/package.json", vuln % "b/package.json")  # fmt: skip
+    def vuln(path):
+        return {"VulnerabilityID": "CVE-1", "PkgName": "lodash", "InstalledVersion": "4.17.20",
+                "Severity": "CRITICAL", "PkgPath": path}  # fmt: skip
+
+    results = [{"Target": "x", "Vulnerabilities": [vuln("a/package.json"), vuln("b/package.json")]}]
+    doc = json.dumps({"SchemaVersion": 2, "ArtifactName": ".", "Results": results})
     summary, sink = parse_bytes(TrivyJsonParser(), doc.encode())
     assert summary.findings == 2 and summary.by_severity["critical"] == 2
     assert summary.packages_affected == 1
