@@ -163,6 +163,67 @@ class SbomSummary(Summary):
     name: str = ""
 
 
+@dataclass
+class PolicySummary(Summary):
+    """conftest fills failures/warnings/successes/exceptions; kubeconform fills resources/valid/invalid/
+    errors/skipped and also sets failures = invalid + errors, so `policy.failures == 0` gates either tool."""
+
+    kind: ClassVar[str] = "policy"
+    tool: str = ""
+    failures: int = 0
+    warnings: int = 0
+    successes: int = 0
+    exceptions: int = 0
+    resources: int = 0
+    valid: int = 0
+    invalid: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class ContractSummary(Summary):
+    kind: ClassVar[str] = "contract"
+    interactions: int = 0
+    passed: int | None = None  # None: a pact file (not verified yet)
+    failed: int | None = None
+    consumer: str = ""
+    provider: str = ""
+    verified: bool = False
+
+
+@dataclass
+class LoadSummary(Summary):
+    kind: ClassVar[str] = "load"
+    checks_passed: int = 0
+    checks_failed: int = 0
+    http_req_failed_rate: float | None = None  # share of failed requests, 0-1
+    http_req_duration_p95_ms: float | None = None
+    http_reqs: int | None = None
+    thresholds_failed: int = 0
+
+
+@dataclass
+class AttestationSummary(Summary):
+    kind: ClassVar[str] = "attestation"
+    envelope: str = ""  # cosign-verify | sigstore-bundle | dsse | statement | predicate
+    subjects: list[dict[str, str]] = field(default_factory=list)  # [{"name": ..., "digest": "sha256:..."}]
+    predicate_type: str = ""
+    builder_id: str = ""
+    signer_identity: str = ""
+    signer_issuer: str = ""
+    tlog_index: int | None = None
+    signatures: int = 0
+    verified: bool | None = None  # set by signature verification on ingest, never by a parser
+
+
+@dataclass
+class SecretsSummary(Summary):
+    kind: ClassVar[str] = "secrets"
+    findings: int = 0
+    rules: int = 0
+
+
 def percent(part: int | None, whole: int | None) -> float | None:
     """0-100 rounded to 2 places; None when there is nothing to measure (a gate must not pass on 0/0)."""
     if not whole or part is None:

@@ -3,24 +3,73 @@
 from __future__ import annotations
 
 from evidence.parsers.base import Head, Parser
+from evidence.parsers.cobertura import CoberturaXmlParser
+from evidence.parsers.conftest import ConftestJsonParser
+from evidence.parsers.cosign import CosignVerifyParser
+from evidence.parsers.coveragepy_json import CoveragePyJsonParser
 from evidence.parsers.cyclonedx_json import CycloneDxJsonParser
+from evidence.parsers.cyclonedx_xml import CycloneDxXmlParser
+from evidence.parsers.gitleaks import GitleaksJsonParser
+from evidence.parsers.gocover import GoCoverProfileParser
+from evidence.parsers.grype import GrypeJsonParser
+from evidence.parsers.intoto import InTotoParser
 from evidence.parsers.istanbul import IstanbulSummaryParser
+from evidence.parsers.jacoco import JacocoXmlParser
 from evidence.parsers.junit import JUnitXmlParser
+from evidence.parsers.k6 import K6SummaryParser
+from evidence.parsers.k6_stream import K6JsonStreamParser
+from evidence.parsers.kubeconform import KubeconformJsonParser
+from evidence.parsers.lcov import LcovParser
+from evidence.parsers.pact import PactFileParser
+from evidence.parsers.pact_verification import PactVerificationParser
 from evidence.parsers.sarif import SarifParser
 from evidence.parsers.semgrep import SemgrepJsonParser
+from evidence.parsers.sigstore_bundle import SigstoreBundleParser
+from evidence.parsers.slsa import SlsaPredicateParser
 from evidence.parsers.spdx_json import SpdxJsonParser
+from evidence.parsers.spdx_tagvalue import SpdxTagValueParser
 from evidence.parsers.trivy import TrivyJsonParser
+from evidence.parsers.trivy_legacy import TrivyLegacyParser
 
 PARSERS: dict[str, type[Parser]] = {
     parser.format: parser
     for parser in (
+        # coverage
         IstanbulSummaryParser,
+        CoberturaXmlParser,
+        CoveragePyJsonParser,
+        LcovParser,
+        JacocoXmlParser,
+        GoCoverProfileParser,
+        # tests
         JUnitXmlParser,
+        # sast
         SemgrepJsonParser,
         SarifParser,
+        # vulnerabilities
         TrivyJsonParser,
+        TrivyLegacyParser,
+        GrypeJsonParser,
+        # sbom
         SpdxJsonParser,
+        SpdxTagValueParser,
         CycloneDxJsonParser,
+        CycloneDxXmlParser,
+        # policy
+        ConftestJsonParser,
+        KubeconformJsonParser,
+        # contract and load
+        PactFileParser,
+        PactVerificationParser,
+        K6SummaryParser,
+        K6JsonStreamParser,
+        # supply chain
+        CosignVerifyParser,
+        SigstoreBundleParser,
+        InTotoParser,
+        SlsaPredicateParser,
+        # secrets
+        GitleaksJsonParser,
     )
 }
 
