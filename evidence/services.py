@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,15 +18,12 @@ from evidence.parsers.head import describe_head, read_head
 from evidence.parsers.registry import KINDS, detect, parser_for, supported_formats_text
 from evidence.parsers.syntax import syntax_error
 from evidence.sinks import CopySink
-from evidence.storage import InflatedTooLarge, Spool, UploadTooLarge, open_payload, raw_open, raw_store, spool_open
+from evidence.storage import Spool, UploadTooLarge, open_payload, raw_open, raw_store, spool_open
 from ledger.services import ledger_append
 from releases.models import Service, sha_validator
 from releases.services import build_get_or_create, commit_get_or_create, environment_get_or_create
 
 logger = logging.getLogger(__name__)
-
-# What a damaged gzip stream raises while being inflated.
-_INFLATE_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, InflatedTooLarge)
 
 
 class IntakeError(Exception):
@@ -90,8 +85,8 @@ def artifact_detect(spool: Spool, *, kind: str = "") -> Detection:
     try:
         with spool_open(spool) as raw:
             head = read_head(open_payload(raw))
-    except _INFLATE_ERRORS as exc:
-        return Detection(kind, "", f"corrupt gzip upload: {exc or exc.__class__.__name__}", 422)
+    except ParseError as exc:  # a damaged gzip or UTF-16 stream
+        return Detection(kind, "", str(exc), 422)
     candidates = detect(head)
     looks_like = describe_head(head)
     if kind:
@@ -225,8 +220,6 @@ def artifact_parse(*, artifact_id: int) -> Artifact:
                 evidence.save(update_fields=["summary"])
         except ParseError as exc:
             error = str(exc)
-        except _INFLATE_ERRORS as exc:
-            error = f"corrupt gzip upload: {exc or exc.__class__.__name__}"
         except DatabaseError:
             raise  # transient: the job is retried
         except (RecursionError, MemoryError, UnicodeError, ValueError, TypeError, KeyError) as exc:

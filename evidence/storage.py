@@ -1,4 +1,8 @@
-"""Raw artifact bytes: streamed to disk while hashed, then kept under their SHA-256."""
+"""Raw artifact bytes: streamed to disk while hashed, then kept under their SHA-256.
+
+Reading them back for parsing inflates gzip and re-encodes UTF-16 on the fly; a damaged stream raises
+the parsers' ParseError, so the loader has one error to handle.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -14,18 +19,17 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 
+from evidence.parsers.base import ParseError
+
 CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class UploadTooLarge(Exception):
     def __init__(self, limit: int):
         self.limit = limit
         super().__init__(f"upload exceeds the {limit} byte limit (GATEHOUSE_MAX_UPLOAD_BYTES)")
-
-
-class InflatedTooLarge(Exception):
-    pass
 
 
 def raw_storage():
@@ -118,19 +122,68 @@ class _CappedReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self.inner.read(len(buffer))
+        try:
+            data = self.inner.read(len(buffer))
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise ParseError(f"corrupt gzip upload: {exc or 'truncated stream'}") from None
         self.count += len(data)
         if self.count > self.limit:
-            raise InflatedTooLarge(f"compressed upload inflates past {self.limit} bytes (GATEHOUSE_MAX_INFLATED_BYTES)")
+            raise ParseError(f"compressed upload inflates past {self.limit} bytes (GATEHOUSE_MAX_INFLATED_BYTES)")
         buffer[: len(data)] = data
         return len(data)
 
 
+class _Utf8Recoder(io.RawIOBase):
+    """Re-encodes a UTF-16 text stream as UTF-8 on the fly, so JSON and text parsers see UTF-8."""
+
+    def __init__(self, inner: BinaryIO):
+        self.text = io.TextIOWrapper(inner, encoding="utf-16", errors="strict", newline="")
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self.text.detach()  # the caller owns (and closes) the underlying file
+        super().close()
+
+    def readinto(self, buffer) -> int:
+        while not self.pending:
+            try:
+                chunk = self.text.read(CHUNK // 4)
+            except UnicodeDecodeError as exc:
+                message = f"the upload starts with a UTF-16 byte order mark but is not valid UTF-16: {exc}"
+                raise ParseError(message) from None
+            if not chunk:
+                return 0
+            self.pending = chunk.encode("utf-8")
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+def _utf16_non_xml(raw: BinaryIO, bom: bytes) -> bool:
+    if bom[:2] not in UTF16_BOMS:
+        return False
+    start = raw.read(64)
+    raw.seek(0)
+    # XML declares its own encoding and expat reads UTF-16 itself; only JSON and text need recoding.
+    return not start.decode("utf-16", errors="ignore").lstrip().startswith("<")
+
+
 def open_payload(raw: BinaryIO) -> BinaryIO:
-    """The parseable bytes of a raw artifact: gzip is inflated on the fly, anything else passes through."""
+    """The parseable bytes of a raw artifact: gzip inflated and UTF-16 re-encoded on the fly."""
     magic = raw.read(2)
     raw.seek(0)
     if magic == GZIP_MAGIC:
         inflated = gzip.GzipFile(fileobj=raw, mode="rb")
-        return io.BufferedReader(_CappedReader(inflated, settings.GATEHOUSE_MAX_INFLATED_BYTES), CHUNK)
+        capped = io.BufferedReader(_CappedReader(inflated, settings.GATEHOUSE_MAX_INFLATED_BYTES), CHUNK)
+        magic = capped.peek(2)[:2]
+        if magic in UTF16_BOMS and not capped.peek(64)[:64].decode("utf-16", "ignore").lstrip().startswith("<"):
+            return io.BufferedReader(_Utf8Recoder(capped), CHUNK)
+        return capped
+    if _utf16_non_xml(raw, magic):
+        return io.BufferedReader(_Utf8Recoder(raw), CHUNK)
     return raw

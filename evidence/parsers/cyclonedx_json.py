@@ -7,63 +7,14 @@ not counted (nor is anything nested under it); services, tools and vulnerabiliti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import ijson
-
 from evidence.parsers.base import ComponentRow, Head, ParseError, Parser, RowSink, SbomSummary
-from evidence.parsers.jsonstream import _clean, expect_list
+from evidence.parsers.jsonstream import expect_list, walk
 
 _WHAT = "CycloneDX JSON"
 _VERSIONS = frozenset({"1.2", "1.3", "1.4", "1.5", "1.6", "1.7"})
 _HEADER = frozenset({"bomFormat", "specVersion", "metadata.component.name"})
-_OPEN = ("start_map", "start_array")
-_CLOSE = ("end_map", "end_array")
-_SCALARS = ("null", "boolean", "integer", "double", "number", "string")
-# ijson event that opens a value -> the Python type name expect_list would report for it.
-_FOUND = {"start_map": "dict", "string": "str", "integer": "int", "double": "float", "number": "float",
-          "boolean": "bool"}  # fmt: skip
-
-
-def _walk_bom(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
-    """Like ``jsonstream.walk`` over the header scalars and ``components.item``, plus ``("components",
-    event)`` for the event opening the ``components`` value: walk cannot say whether that value is an
-    array without building all of it, and the array is the part of a BOM that can be huge.
-    """
-    builder: ijson.ObjectBuilder | None = None
-    depth = 0
-    saw_any = False
-    try:
-        for prefix, event, value in ijson.parse(stream, use_float=True):
-            saw_any = True
-            if builder is not None:
-                builder.event(event, value)
-                if event in _OPEN:
-                    depth += 1
-                elif event in _CLOSE:
-                    depth -= 1
-                    if depth == 0:
-                        yield "components.item", builder.value
-                        builder = None
-            elif prefix == "components" and event not in ("map_key", *_CLOSE):
-                yield prefix, event
-            elif prefix == "components.item" and event in _OPEN:
-                builder = ijson.ObjectBuilder()
-                builder.event(event, value)
-                depth = 1
-            elif event in _SCALARS and (prefix == "components.item" or prefix in _HEADER):
-                yield prefix, value
-    except ijson.IncompleteJSONError as exc:
-        if not saw_any:
-            raise ParseError(f"empty file: expected a {_WHAT} JSON document") from None
-        raise ParseError(f"truncated or malformed JSON for {_WHAT}: {_clean(exc)}") from None
-    except ijson.JSONError as exc:
-        raise ParseError(f"not valid JSON for {_WHAT}: {_clean(exc)}") from None
-    except RecursionError:
-        raise ParseError(f"JSON nested too deeply for {_WHAT}") from None
-    if not saw_any:
-        raise ParseError(f"empty file: expected a {_WHAT} JSON document")
 
 
 def _licenses(component: dict[str, Any]) -> str:
@@ -128,7 +79,7 @@ class CycloneDxJsonParser(Parser):
     def parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
         summary = SbomSummary(spec="cyclonedx")
         is_cyclonedx = False
-        for prefix, value in _walk_bom(stream):
+        for prefix, value in walk(stream, _HEADER | {"components.item"}, what=_WHAT, opened={"components"}):
             if prefix == "bomFormat":
                 if value != "CycloneDX":
                     raise ParseError(f'{_WHAT}: bomFormat is {value!r}, expected "CycloneDX"')
@@ -143,8 +94,8 @@ class CycloneDxJsonParser(Parser):
                 summary.name = str(value or "")
             elif prefix == "components":
                 # null is tolerated as "no components", as expect_list does for nested arrays.
-                if value not in ("start_array", "null"):
-                    raise ParseError(f"{_WHAT}: expected a JSON array at components, found {_FOUND[value]}")
+                if value not in ("array", "null"):
+                    raise ParseError(f"{_WHAT}: expected a JSON array at components, found {value}")
             else:
                 summary.components += _emit_tree(value, sink)
         if not is_cyclonedx:

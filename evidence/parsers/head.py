@@ -27,7 +27,8 @@ def _json_shape(raw: bytes) -> tuple[str, frozenset[str]]:
     keys: set[str] = set()
     depth = 0
     try:
-        for prefix, event, value in ijson.parse(io.BytesIO(stripped)):
+        # use_float: ijson's C backend crashes on huge integers otherwise (it raises with it).
+        for prefix, event, value in ijson.parse(io.BytesIO(stripped), use_float=True):
             if event in ("start_map", "start_array"):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -45,7 +46,7 @@ def _json_shape(raw: bytes) -> tuple[str, frozenset[str]]:
 
 def _xml_root(raw: bytes) -> tuple[str, str]:
     stripped = raw.lstrip()
-    if not stripped.startswith(b"<"):
+    if not stripped.startswith(b"<") and stripped[:2] not in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 XML
         return "", ""
     try:
         for _event, element in SafeET.iterparse(io.BytesIO(raw), events=("start",)):

@@ -17,6 +17,8 @@ WHOLE_DOCUMENT_LIMIT = 8 * 1024 * 1024
 # upload of 100k "[" must be stopped early rather than parsed.
 MAX_DEPTH = 256
 _OPEN = frozenset(("start_map", "start_array"))
+_VALUE_TYPES = {"start_array": "array", "start_map": "object", "string": "string", "integer": "number",
+                "double": "number", "number": "number", "boolean": "boolean", "null": "null"}  # fmt: skip
 _CLOSE = frozenset(("end_map", "end_array"))
 
 
@@ -55,12 +57,18 @@ def load_document(stream: BinaryIO, *, what: str) -> Any:
         raise ParseError(f"JSON nested too deeply for {what}") from None
 
 
-def walk(stream: BinaryIO, prefixes: Iterable[str], *, what: str) -> Iterator[tuple[str, Any]]:
+def walk(
+    stream: BinaryIO, prefixes: Iterable[str], *, what: str, opened: Iterable[str] = ()
+) -> Iterator[tuple[str, Any]]:
     """Stream ``(prefix, value)`` for every complete value found at one of ``prefixes`` (ijson syntax).
 
     Containers are built one at a time, so memory is bounded by the largest single item, not the file.
+    For each prefix in ``opened`` it also yields ``(prefix, TYPE)`` when that value starts, TYPE being
+    ``"array"``, ``"object"``, ``"string"``, ``"number"``, ``"boolean"`` or ``"null"``: a parser can check
+    the type of a huge array without building it.
     """
     wanted = frozenset(prefixes)
+    watched = frozenset(opened)
     builder: ijson.ObjectBuilder | None = None
     depth = 0
     current = ""
@@ -76,6 +84,8 @@ def walk(stream: BinaryIO, prefixes: Iterable[str], *, what: str) -> Iterator[tu
                     raise too_deep(what)
             elif event in _CLOSE:
                 nesting -= 1
+            if prefix in watched and builder is None and event not in ("map_key", "end_map", "end_array"):
+                yield prefix, _VALUE_TYPES[event]
             if builder is not None:
                 builder.event(event, value)
                 if event in ("start_map", "start_array"):

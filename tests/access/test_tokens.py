@@ -47,6 +47,6 @@ def test_bad_scope_and_no_service(service):
 
 @pytest.mark.django_db
 def test_wrong_secret_is_refused(service):
-    token, plaintext = api_token_create(name="x", services=[service])
+    _token, plaintext = api_token_create(name="x", services=[service])
     assert api_token_authenticate(plaintext[:-2] + "zz") is None
     assert api_token_authenticate("Bearer nonsense") is None

@@ -86,8 +86,8 @@ HEAD = b'{"bomFormat": "CycloneDX", "specVersion": "1.5", '
         (b'{"bomFormat": "SPDX", "specVersion": "1.5", "components": []}', "bomFormat is 'SPDX'"),
         (b'{"specVersion": "1.5", "components": []}', 'no bomFormat "CycloneDX"'),
         (b'{"bomFormat": "CycloneDX", "components": []}', "no specVersion"),
-        (HEAD + b'"components": {"name": "a"}}', "expected a JSON array at components, found dict"),
-        (HEAD + b'"components": "a"}', "expected a JSON array at components, found str"),
+        (HEAD + b'"components": {"name": "a"}}', "expected a JSON array at components, found object"),
+        (HEAD + b'"components": "a"}', "expected a JSON array at components, found string"),
         (HEAD + b'"components": ["a"]}', "expected an object in components"),
         (
             HEAD + b'"components": [{"name": "a", "components": 1}]}',
