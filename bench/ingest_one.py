@@ -1,0 +1,35 @@
+"""Ingest one file through the CLI path in a fresh process; prints seconds and peak RSS as JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import secrets
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def main(path: str) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from releases.services import service_create
+
+    service_create(slug="bench", repository="gatehouse/bench")
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command("ingest", path, service="bench", commit=secrets.token_hex(20), stdout=out)
+    seconds = time.perf_counter() - started
+    result = json.loads(out.getvalue())
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "summary": result["summary"]}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
