@@ -78,10 +78,12 @@ def junit(path: Path, cases: int, *, seed: int = 7) -> int:
             for i in range(start, min(cases, start + per_suite)):
                 roll = rng.random()
                 name = f"test_behaviour_{i}_does_the_right_thing"
-                line = f'  <testcase classname="pkg.module{start // per_suite}.TestThing" name="{name}" time="{rng.random():.3f}"'
+                classname = f"pkg.module{start // per_suite}.TestThing"
+                line = f'  <testcase classname="{classname}" name="{name}" time="{rng.random():.3f}"'
                 if roll < 0.02:
-                    out.write(f'{line}><failure message="assert 1 == 2" type="AssertionError">Traceback '
-                              f'(most recent call last): File "x.py", line {i}</failure></testcase>\n'.encode())  # fmt: skip
+                    trace = f'Traceback (most recent call last): File "x.py", line {i}'
+                    out.write(f'{line}><failure message="assert 1 == 2" type="AssertionError">{trace}</failure>'
+                              "</testcase>\n".encode())  # fmt: skip
                 elif roll < 0.05:
                     out.write(f'{line}><skipped message="not on this platform"/></testcase>\n'.encode())
                 else:
