@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,9 +14,9 @@ from django.utils import timezone
 
 from access.models import ApiToken, Scope
 from evidence.models import Artifact, Evidence
-from evidence.parsers.base import ParseError
+from evidence.parsers.base import ListSink, ParseError
 from evidence.parsers.head import describe_head, read_head
-from evidence.parsers.registry import KINDS, detect, parser_for, supported_formats_text
+from evidence.parsers.registry import KINDS, PARSERS, detect, parser_for, supported_formats_text
 from evidence.parsers.syntax import syntax_error
 from evidence.sinks import CopySink
 from evidence.storage import Spool, UploadTooLarge, open_payload, raw_open, raw_store, spool_open
@@ -80,6 +81,20 @@ def _validate(upload: Upload) -> None:
         raise IntakeError(422, f"unknown kind {upload.kind!r}; supported kinds: {', '.join(KINDS)}")
 
 
+def _parsers_accepting(head, kind: str) -> list:
+    """Parsers of ``kind`` that read the whole (small) upload without error, for an explicit kind."""
+    accepted = []
+    for parser in PARSERS.values():
+        if parser.kind != kind:
+            continue
+        try:
+            parser().parse(io.BytesIO(head.raw), ListSink())
+        except ParseError:
+            continue
+        accepted.append(parser)
+    return accepted
+
+
 def artifact_detect(spool: Spool, *, kind: str = "") -> Detection:
     """Recognise the format from the head of the upload (inflated when gzip), honouring an explicit kind."""
     try:
@@ -91,6 +106,8 @@ def artifact_detect(spool: Spool, *, kind: str = "") -> Detection:
     looks_like = describe_head(head)
     if kind:
         matching = [parser for parser in candidates if parser.kind == kind]
+        if not matching and not candidates and head.complete:
+            matching = _parsers_accepting(head, kind)  # e.g. "[]": a clean gitleaks report, unrecognisable alone
         if not matching and candidates:
             other = candidates[0]
             return Detection(kind, "", f"kind {kind!r} was given, but the content looks like {other.label} "

@@ -117,8 +117,13 @@ def walk(
 
 
 def _clean(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else exc.__class__.__name__
+    """The parser's own words only: yajl appends the offending document text after a newline, and that
+    text may be a secret or personal data, so it never reaches a message."""
+    message = exc.args[0] if exc.args else ""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", errors="replace")
+    first = str(message).replace("\\n", "\n").strip().split("\n", 1)[0].strip()
+    return first[:300] or exc.__class__.__name__
 
 
 def expect_dict(value: Any, *, what: str, where: str = "document") -> dict:
