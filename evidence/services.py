@@ -17,7 +17,6 @@ from evidence.models import Artifact, Evidence
 from evidence.parsers.base import ListSink, ParseError
 from evidence.parsers.head import describe_head, read_head
 from evidence.parsers.registry import KINDS, PARSERS, detect, parser_for, supported_formats_text
-from evidence.parsers.syntax import syntax_error
 from evidence.sinks import CopySink
 from evidence.storage import Spool, UploadTooLarge, open_payload, raw_open, raw_store, spool_open
 from ledger.services import ledger_append
@@ -120,9 +119,13 @@ def artifact_detect(spool: Spool, *, kind: str = "") -> Detection:
         names = ", ".join(p.label for p in candidates)
         return Detection(kind, "", f"ambiguous content ({looks_like}) matches {names}; send kind to choose", 415)
     parser = candidates[0]
-    problem = syntax_error(head)
-    if problem:
-        return Detection(parser.kind, parser.format, f"malformed {parser.label}: {problem}", 422)
+    if head.complete:
+        # A small upload is read whole now, so malformed content is refused at once with a 422 (the
+        # worker parses it again into rows; for large files the worker alone decides).
+        try:
+            parser().parse(io.BytesIO(head.raw), ListSink())
+        except ParseError as exc:
+            return Detection(parser.kind, parser.format, f"malformed {parser.label}: {exc}", 422)
     return Detection(parser.kind, parser.format)
 
 
