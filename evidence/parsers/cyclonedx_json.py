@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 from evidence.parsers.base import ComponentRow, Head, ParseError, Parser, RowSink, SbomSummary
-from evidence.parsers.jsonstream import expect_list, walk
+from evidence.parsers.jsonstream import MISSING, expect_list, first, items, seekable, value_type
 
 _WHAT = "CycloneDX JSON"
 _VERSIONS = frozenset({"1.2", "1.3", "1.4", "1.5", "1.6", "1.7"})
@@ -77,27 +77,33 @@ class CycloneDxJsonParser(Parser):
         return bool(keys & {"components", "metadata", "dependencies"}) and '"bom-ref"' in head.text
 
     def parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
+        # Header values first (writers put them anywhere, cyclonedx-py at the very end), then the
+        # components array, each pass in ijson's C code.
+        with seekable(stream) as readable:
+            return self._parse(readable, sink)
+
+    def _parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
         summary = SbomSummary(spec="cyclonedx")
-        is_cyclonedx = False
-        for prefix, value in walk(stream, _HEADER | {"components.item"}, what=_WHAT, opened={"components"}):
-            if prefix == "bomFormat":
-                if value != "CycloneDX":
-                    raise ParseError(f'{_WHAT}: bomFormat is {value!r}, expected "CycloneDX"')
-                is_cyclonedx = True
-            elif prefix == "specVersion":
-                if str(value) not in _VERSIONS:
-                    raise ParseError(
-                        f"CycloneDX specVersion {value!r} is not supported; this reads specVersion 1.2 to 1.7"
-                    )
-                summary.spec_version = str(value)
-            elif prefix == "metadata.component.name":
-                summary.name = str(value or "")
-            elif prefix == "components":
-                # null is tolerated as "no components", as expect_list does for nested arrays.
-                if value not in ("array", "null"):
-                    raise ParseError(f"{_WHAT}: expected a JSON array at components, found {value}")
-            else:
-                summary.components += _emit_tree(value, sink)
+        bom_format = first(stream, "bomFormat", what=_WHAT)
+        is_cyclonedx = bom_format is not MISSING
+        if is_cyclonedx and bom_format != "CycloneDX":
+            raise ParseError(f'{_WHAT}: bomFormat is {bom_format!r}, expected "CycloneDX"')
+        spec_version = first(stream, "specVersion", what=_WHAT)
+        if is_cyclonedx and spec_version is not MISSING:
+            if str(spec_version) not in _VERSIONS:
+                raise ParseError(
+                    f"CycloneDX specVersion {spec_version!r} is not supported; this reads specVersion 1.2 to 1.7"
+                )
+            summary.spec_version = str(spec_version)
+        name = first(stream, "metadata.component.name", what=_WHAT)
+        summary.name = "" if name is MISSING else str(name or "")
+        found = value_type(stream, "components", what=_WHAT)
+        # null is tolerated as "no components", as expect_list does for nested arrays.
+        if found not in (None, "array", "null"):
+            raise ParseError(f"{_WHAT}: expected a JSON array at components, found {found}")
+        if found == "array" and is_cyclonedx and summary.spec_version:
+            for component in items(stream, "components.item", what=_WHAT):
+                summary.components += _emit_tree(component, sink)
         if not is_cyclonedx:
             raise ParseError(f'{_WHAT}: no bomFormat "CycloneDX"; this is not a CycloneDX BOM')
         if not summary.spec_version:

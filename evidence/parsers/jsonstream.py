@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import ijson
@@ -69,6 +72,8 @@ def walk(
     """
     wanted = frozenset(prefixes)
     watched = frozenset(opened)
+    if getattr(stream, "seekable", lambda: False)():
+        stream.seek(0)
     builder: ijson.ObjectBuilder | None = None
     depth = 0
     current = ""
@@ -138,3 +143,72 @@ def expect_list(value: Any, *, what: str, where: str) -> list:
     if not isinstance(value, list):
         raise ParseError(f"{what}: expected a JSON array at {where}, found {type(value).__name__}")
     return value
+
+
+# ---- C-speed reading for large reports -------------------------------------------------------------
+# ``walk`` builds values in Python event by event; for the bulk of a big report (50k vulnerabilities,
+# 100k components) ijson's C backend builds them several times faster. These helpers read a *seekable*
+# stream once per call, so a parser may make a few passes (header values, then the bulk array).
+
+MISSING = object()
+# Net unclosed brackets in the raw bytes beyond which a document is refused before ijson's C code sees
+# it (its memory grows with the square of the depth). Brackets inside strings count too, so the limit
+# is far above any real report's nesting rather than exactly MAX_DEPTH.
+RAW_DEPTH_LIMIT = 5000
+
+
+class _DepthGuard:
+    """A file wrapper that refuses input whose brackets nest absurdly deep, counted per chunk in C."""
+
+    def __init__(self, stream: BinaryIO, what: str):
+        self.stream = stream
+        self.what = what
+        self.depth = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.depth += data.count(b"[") + data.count(b"{") - data.count(b"]") - data.count(b"}")
+        if self.depth > RAW_DEPTH_LIMIT:
+            raise too_deep(self.what)
+        return data
+
+
+def items(stream: BinaryIO, prefix: str, *, what: str) -> Iterator[Any]:
+    """Every value at ``prefix`` (ijson syntax), built by ijson's C backend; reads from the start."""
+    stream.seek(0)
+    if not stream.read(64).strip():
+        raise ParseError(f"empty file: expected a {what} JSON document")
+    stream.seek(0)
+    try:
+        yield from ijson.items(_DepthGuard(stream, what), prefix, use_float=True)
+    except ijson.IncompleteJSONError as exc:
+        raise ParseError(f"truncated or malformed JSON for {what}: {_clean(exc)}") from None
+    except ijson.JSONError as exc:
+        raise ParseError(f"not valid JSON for {what}: {_clean(exc)}") from None
+    except RecursionError:
+        raise too_deep(what) from None
+
+
+def first(stream: BinaryIO, prefix: str, *, what: str) -> Any:
+    """The first value at ``prefix``, or MISSING; stops reading as soon as it is found."""
+    return next(items(stream, prefix, what=what), MISSING)
+
+
+def value_type(stream: BinaryIO, prefix: str, *, what: str) -> str | None:
+    """The JSON type at ``prefix`` ("array", "object", "string", ...) without building the value; None if absent."""
+    for found, value in walk(stream, (), what=what, opened={prefix}):
+        if found == prefix:
+            return value
+    return None
+
+
+@contextmanager
+def seekable(stream: BinaryIO) -> Iterator[BinaryIO]:
+    """The stream itself when it can seek; otherwise (inflated gzip, re-encoded UTF-16) a spooled copy."""
+    if stream.seekable():
+        yield stream
+        return
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+        shutil.copyfileobj(stream, spool, 1024 * 1024)
+        spool.seek(0)
+        yield spool

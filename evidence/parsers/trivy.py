@@ -2,6 +2,8 @@
 
 Every reported vulnerability entry is one finding, so the same CVE at two paths counts twice.
 Misconfigurations (failed checks only) and secrets are counted in their own keys, never as vulnerabilities.
+A finding's location is the package path Trivy reports (language packages), else the image layer, else
+the scan target of its result.
 """
 
 from __future__ import annotations
@@ -17,18 +19,29 @@ from evidence.parsers.base import (
     RowSink,
     VulnerabilitiesSummary,
 )
-from evidence.parsers.jsonstream import walk
+from evidence.parsers.jsonstream import MISSING, first, items, seekable, walk
 
 _WHAT = "Trivy JSON"
 # Results live at the top (image, fs, repo, sbom targets) or under each resource of a k8s report.
 _RESULT_CONTAINERS = ("Results.item", "Resources.item.Results.item", "Vulnerabilities.item.Results.item",
                       "Misconfigurations.item.Results.item")  # fmt: skip
-_SECTIONS = ("Vulnerabilities", "Misconfigurations", "Secrets")
 
 
 def _severity(value: object) -> str:
     severity = str(value or "unknown").lower()
     return severity if severity in SEVERITIES_VULN else "unknown"
+
+
+def _object(value: object, section: str) -> dict:
+    if not isinstance(value, dict):
+        raise ParseError(f"{_WHAT}: expected an object in {section}, found {type(value).__name__}")
+    return value
+
+
+def _location(vulnerability: dict) -> str:
+    layer = vulnerability.get("Layer")
+    diff_id = layer.get("DiffID", "") if isinstance(layer, dict) else ""
+    return str(vulnerability.get("PkgPath") or diff_id or "")
 
 
 class TrivyJsonParser(Parser):
@@ -47,74 +60,86 @@ class TrivyJsonParser(Parser):
         )
 
     def parse(self, stream: BinaryIO, sink: RowSink) -> VulnerabilitiesSummary:
+        # Several passes, each in ijson's C code: the header values, then each section of every result.
+        with seekable(stream) as readable:
+            return self._parse(readable, sink)
+
+    def _parse(self, stream: BinaryIO, sink: RowSink) -> VulnerabilitiesSummary:
         summary = VulnerabilitiesSummary()
+        schema = first(stream, "SchemaVersion", what=_WHAT)
+        cluster = first(stream, "ClusterName", what=_WHAT) if schema is MISSING else MISSING
+        if schema is MISSING and cluster is MISSING:
+            raise ParseError(f"{_WHAT}: no SchemaVersion or ClusterName; this is not a Trivy report")
+        if schema is not MISSING and schema != 2:
+            raise ParseError(
+                f"Trivy JSON SchemaVersion {schema} is not supported; re-run a current Trivy "
+                "(0.20 or later writes SchemaVersion 2)"
+            )
+        name = first(stream, "ArtifactName", what=_WHAT) if cluster is MISSING else cluster
+        summary.target = "" if name is MISSING or name is None else str(name)
+        containers = _RESULT_CONTAINERS if cluster is not MISSING else _RESULT_CONTAINERS[:1]
         packages: set[tuple[str, str]] = set()
-        prefixes = {"SchemaVersion", "ArtifactName", "ClusterName"}
-        for container in _RESULT_CONTAINERS:
-            prefixes.add(f"{container}.Target")
-            prefixes.update(f"{container}.{section}.item" for section in _SECTIONS)
-        target = ""
-        recognised = False
-        for prefix, value in walk(stream, prefixes, what=_WHAT):
-            if prefix == "SchemaVersion":
-                recognised = True
-                if value != 2:
-                    raise ParseError(
-                        f"Trivy JSON SchemaVersion {value} is not supported; re-run a current Trivy "
-                        "(0.20 or later writes SchemaVersion 2)"
-                    )
-            elif prefix in ("ArtifactName", "ClusterName"):
-                recognised = True
-                summary.target = str(value or "")
-            elif prefix.endswith(".Target"):
-                target = str(value or "")
-            elif not isinstance(value, dict):
-                raise ParseError(f"{_WHAT}: expected an object in {prefix.rsplit('.', 2)[-2]}")
-            elif prefix.endswith("Vulnerabilities.item"):
-                severity = _severity(value.get("Severity"))
+        for container in containers:
+            for value in items(stream, f"{container}.Vulnerabilities.item", what=_WHAT):
+                vulnerability = _object(value, "Vulnerabilities")
+                severity = _severity(vulnerability.get("Severity"))
                 summary.findings += 1
                 summary.by_severity[severity] += 1
-                package, version = str(value.get("PkgName", "")), str(value.get("InstalledVersion", ""))
+                package = str(vulnerability.get("PkgName", ""))
+                version = str(vulnerability.get("InstalledVersion", ""))
                 packages.add((package, version))
                 sink.finding(
                     FindingRow(
                         category="vulnerability",
                         severity=severity,
-                        rule_id=str(value.get("VulnerabilityID", "")),
-                        title=str(value.get("Title", ""))[:500],
-                        location=str(value.get("PkgPath") or target),
+                        rule_id=str(vulnerability.get("VulnerabilityID", "")),
+                        title=str(vulnerability.get("Title", ""))[:500],
+                        location=_location(vulnerability) or summary.target,
                         package=package,
                         installed_version=version,
-                        fixed_version=str(value.get("FixedVersion", "")),
+                        fixed_version=str(vulnerability.get("FixedVersion", "")),
                     )
                 )
-            elif prefix.endswith("Misconfigurations.item"):
-                if str(value.get("Status", "FAIL")).upper() == "PASS":
-                    continue
-                summary.misconfigurations += 1
-                sink.finding(
-                    FindingRow(
-                        category="misconfiguration",
-                        severity=_severity(value.get("Severity")),
-                        rule_id=str(value.get("AVDID") or value.get("ID", "")),
-                        title=str(value.get("Title", ""))[:500],
-                        location=target,
-                    )
-                )
-            elif prefix.endswith("Secrets.item"):
-                summary.secrets += 1
-                line = value.get("StartLine")
-                sink.finding(
-                    FindingRow(
-                        category="secret",
-                        severity=_severity(value.get("Severity")),
-                        rule_id=str(value.get("RuleID", "")),
-                        title=str(value.get("Title", ""))[:500],
-                        location=target,
-                        line=line if isinstance(line, int) else None,
-                    )
-                )
-        if not recognised:
-            raise ParseError(f"{_WHAT}: no SchemaVersion, ArtifactName or ClusterName; this is not a Trivy report")
+            if _mentions(stream, "Misconfigurations") or _mentions(stream, "Secrets"):
+                self._misconfigurations_and_secrets(stream, container, summary, sink)
         summary.packages_affected = len(packages)
         return summary
+
+    @staticmethod
+    def _misconfigurations_and_secrets(stream, container: str, summary: VulnerabilitiesSummary, sink: RowSink):
+        # One event-by-event pass (slower, but only for reports that have these sections): it keeps each
+        # entry's Target without building a whole result, whose vulnerability list may be huge.
+        target = ""
+        prefixes = {f"{container}.Target", f"{container}.Misconfigurations.item", f"{container}.Secrets.item"}
+        for prefix, value in walk(stream, prefixes, what=_WHAT):
+            if prefix.endswith(".Target"):
+                target = str(value or "")
+                continue
+            entry = _object(value, prefix.rsplit(".", 2)[-2])
+            if prefix.endswith("Misconfigurations.item"):
+                if str(entry.get("Status", "FAIL")).upper() == "PASS":
+                    continue
+                summary.misconfigurations += 1
+                rule = entry.get("AVDID") or entry.get("ID", "")
+                sink.finding(FindingRow(category="misconfiguration", severity=_severity(entry.get("Severity")),
+                                        rule_id=str(rule), title=str(entry.get("Title", ""))[:500],
+                                        location=target))  # fmt: skip
+            else:
+                summary.secrets += 1
+                line = entry.get("StartLine")
+                line = line if isinstance(line, int) and abs(line) < 2**31 else None
+                sink.finding(FindingRow(category="secret", severity=_severity(entry.get("Severity")),
+                                        rule_id=str(entry.get("RuleID", "")), title=str(entry.get("Title", ""))[:500],
+                                        location=target, line=line))  # fmt: skip
+
+
+def _mentions(stream: BinaryIO, section: str) -> bool:
+    """Whether the key appears at all: skips a pass over files without misconfigurations or secrets."""
+    needle = f'"{section}"'.encode()
+    stream.seek(0)
+    tail = b""
+    while chunk := stream.read(1024 * 1024):
+        if needle in tail + chunk[: len(needle)] or needle in chunk:
+            return True
+        tail = chunk[-len(needle) :]
+    return False

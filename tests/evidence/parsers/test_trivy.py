@@ -52,7 +52,7 @@ def test_one_vulnerability():
     row = sink.findings[0]
     assert (row.rule_id, row.package, row.installed_version, row.fixed_version) == (
         "CVE-2024-0001", "openssl", "3.0.11-1", "3.0.13-1")  # fmt: skip
-    assert row.location == "ghcr.io/acme/payments:1.4.2 (debian 12.5)"
+    assert row.location == "ghcr.io/acme/payments:1.4.2"  # no package path or layer: the scanned artifact
 
 
 def test_empty_results():
