@@ -38,13 +38,17 @@ USERS = [
 # service slug -> (repository, [(commit label, [files])]); corpus paths are relative to the corpus folder.
 SERVICES: dict[str, tuple[str, list[tuple[str, list[str]]]]] = {
     "gatehouse": ("gatehouse/gatehouse", [("v0.1.0", ["samples:gatehouse-sbom.cdx.json",
-                                                      "samples:gatehouse-junit.xml"])]),
+                                                      "samples:gatehouse-junit.xml",
+                                                      "samples:gatehouse-coverage.xml"])]),
     "payments": ("acme/payments", [
         ("payments-1", ["corpus:coverage/istanbul-coverage-summary-ngx-bdir.json",
                         "corpus:junit/jest-junit-dorny.xml",
                         "corpus:semgrep/semgrep-json-1.30.0.json",
                         "corpus:trivy/trivy-image-alpine-310.json",
-                        "corpus:sbom-spdx/syft-0.57.0-spdx-2.2-alpine.json"]),
+                        "corpus:sbom-spdx/syft-0.57.0-spdx-2.2-alpine.json",
+                        "corpus:signing/dsse-envelope-intoto-oci.json",
+                        "corpus:conftest/conftest-json-clean.json",
+                        "corpus:pact/pact-verification-result-fixture.json"]),
         ("payments-2", ["corpus:junit/pytest-junit-fail.xml",
                         "corpus:trivy/trivy-image-ecr-realworld.json",
                         "corpus:sbom-cyclonedx/syft-0.58.0-cdx-1.4-alpine.json",
@@ -108,7 +112,45 @@ def demo_load() -> dict[str, int]:
                 if artifact.status == artifact.Status.FAILED:
                     logger.warning("demo: %s failed to parse: %s", path.name, artifact.error)
                     counts["failed"] += 1
+    counts["releases"] = demo_releases()
     return counts
+
+
+# (service, version, commit label, [(item, signer, comment)], approver): evaluated from the reports above.
+RELEASES = [
+    ("gatehouse", "0.1.0", "v0.1.0", [], None),
+    ("payments", "1.4.0", "payments-1", [
+        ("canary-plan", "alice", "5% -> 25% -> 50% -> 100%, error-rate and p95 analysis between steps"),
+        ("rollback-validated", "erin", "argo rollouts undo and the payments-v2 kill switch exercised in staging"),
+        ("dba-expand", "alice", "expand-only migration 0042 reviewed"),
+    ], "dave"),
+    ("payments", "1.5.0", "payments-2", [("canary-plan", "dave", "same plan as 1.4.0")], None),
+]  # fmt: skip
+
+
+def demo_releases() -> int:
+    """Create the demo releases through the real services: gates evaluate, demo users sign off and approve."""
+    from checklists.models import Release
+    from checklists.services import ReleaseError, release_approve, release_create, release_signoff
+
+    created = 0
+    for slug, version, label, signoffs, approver in RELEASES:
+        service = Service.objects.get(slug=slug)
+        release, new = release_create(service=service, version=version, commit_sha=demo_sha(label),
+                                      checklist_name="release-v1", actor="demo")  # fmt: skip
+        created += new
+        for item_id, username, comment in signoffs:
+            item = release.items.get(item_id=item_id)
+            if item.state != "pass":
+                release_signoff(item=item, user=User.objects.get(username=username), comment=comment,
+                                evidence_url=f"https://wiki.example.com/{slug}/{version}/{item_id}")  # fmt: skip
+        release.refresh_from_db()
+        if approver and release.status == Release.Status.READY:
+            try:
+                release_approve(release=release, user=User.objects.get(username=approver))
+            except ReleaseError as exc:
+                logger.warning("demo: %s %s not approved: %s", slug, version, exc.message)
+    return created
 
 
 def demo_is_loaded() -> bool:

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from rq import SimpleWorker
 
-from access.roles import AUDITORS, ENGINEERS, RELEASE_MANAGERS
+from access.roles import AUDITORS, ENGINEERS, RELEASE_MANAGERS, roles_sync
 from access.services import api_token_create
 from releases.services import service_create
 
@@ -90,6 +90,8 @@ def api(token):
 def make_user(username: str, role: str | None = None, **extra) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, **extra)
     if role:
+        if not Group.objects.filter(name=role).exists():
+            roles_sync()  # a transactional test flushed the groups the migrations created
         user.groups.add(Group.objects.get(name=role))
     return user
 

@@ -16,6 +16,7 @@ class Command(BaseCommand):
         counts = demo_load()
         corpus = "with" if CORPUS.is_dir() else "without"
         self.stdout.write(
-            f"demo data: {counts['services']} services, {counts['artifacts']} artifacts ingested "
+            f"demo data: {counts['services']} services, {counts['artifacts']} artifacts ingested, "
+            f"{counts['releases']} releases "
             f"({counts['failed']} failed, {counts['missing']} files not present; {corpus} ../shared/corpus)"
         )
