@@ -20,28 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-from xml.parsers.expat import errors as expat_errors
 
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException, EntitiesForbidden
-
+from evidence.parsers import xmlstream
 from evidence.parsers.base import ComponentRow, Head, ParseError, Parser, RowSink, SbomSummary
 
 _WHAT = "CycloneDX XML"
 _NAMESPACE = "http://cyclonedx.org/schema/bom/"
 _VERSIONS = frozenset({"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"})
 _FIELDS = frozenset({"name", "version", "purl"})
-# expat error codes meaning the input stopped early, as opposed to being malformed.
-_NO_ELEMENTS = expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]
-_TRUNCATED = frozenset(
-    expat_errors.codes[name]
-    for name in (
-        expat_errors.XML_ERROR_NO_ELEMENTS,
-        expat_errors.XML_ERROR_UNCLOSED_TOKEN,
-        expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
-        expat_errors.XML_ERROR_PARTIAL_CHAR,
-    )
-)
 
 
 @dataclass(slots=True)
@@ -70,31 +56,7 @@ class _Component:
 
 
 def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
-    """defusedxml's iterparse, with every way it can refuse the input turned into a ParseError."""
-    seen_element = False
-    try:
-        for event, element in SafeET.iterparse(stream, events=("start", "end")):
-            seen_element = True
-            yield event, element
-    except SafeET.ParseError as exc:
-        if exc.code == _NO_ELEMENTS and not seen_element:
-            raise ParseError(f"empty file: expected a {_WHAT} document") from None
-        line, column = exc.position
-        position = f"line {line} column {column}"  # as expat counts: columns from 0
-        reason = str(exc).rpartition(": line ")[0] or str(exc)  # the position is reported separately
-        if exc.code in _TRUNCATED:
-            raise ParseError(f"truncated {_WHAT} ({reason})", position=position) from None
-        raise ParseError(f"cannot read {_WHAT}: {reason}", position=position) from None
-    except EntitiesForbidden as exc:
-        target = f" pointing at {exc.sysid}" if exc.sysid else ""
-        raise ParseError(
-            f"refused unsafe {_WHAT}: it declares the entity {exc.name!r}{target}; BOMs never need entity declarations"
-        ) from None
-    except DefusedXmlException as exc:
-        raise ParseError(f"refused unsafe {_WHAT}: {exc}") from None
-    except (LookupError, ValueError) as exc:
-        # An XML declaration naming an unknown or multi-byte encoding expat cannot read (e.g. Shift_JIS).
-        raise ParseError(f"{_WHAT} in an encoding that cannot be read: {exc}") from None
+    return xmlstream.events(stream, what=_WHAT, documents="BOMs")
 
 
 def _spec_version(tag: str) -> str:

@@ -19,59 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, BinaryIO
-from xml.parsers.expat import errors as expat_errors
 
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException, EntitiesForbidden
-
+from evidence.parsers import xmlstream
 from evidence.parsers.base import CoverageSummary, Head, ParseError, Parser, RowSink
 
 _WHAT = "JaCoCo XML"
 _TYPES = ("LINE", "BRANCH")
-_NO_ELEMENTS = expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]
-# expat error codes meaning the input stopped early, as opposed to being malformed.
-_TRUNCATED = frozenset(
-    expat_errors.codes[name]
-    for name in (
-        expat_errors.XML_ERROR_NO_ELEMENTS,
-        expat_errors.XML_ERROR_UNCLOSED_TOKEN,
-        expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
-        expat_errors.XML_ERROR_PARTIAL_CHAR,
-    )
-)
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
 
 
 def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
-    """defusedxml's iterparse, with every way it can refuse the input turned into a ParseError."""
-    seen_element = False
-    try:
-        for event, element in SafeET.iterparse(stream, events=("start", "end")):
-            seen_element = True
-            yield event, element
-    except SafeET.ParseError as exc:
-        if exc.code == _NO_ELEMENTS and not seen_element:
-            raise ParseError(f"empty file: expected a {_WHAT} document") from None
-        line, column = exc.position
-        position = f"line {line} column {column}"
-        reason = str(exc).rpartition(": line ")[0] or str(exc)  # the position is reported separately
-        if exc.code in _TRUNCATED:
-            raise ParseError(f"truncated {_WHAT} ({reason})", position=position) from None
-        raise ParseError(f"cannot read {_WHAT}: {reason}", position=position) from None
-    except EntitiesForbidden as exc:
-        target = f" pointing at {exc.sysid}" if exc.sysid else ""
-        raise ParseError(
-            f"refused unsafe {_WHAT}: it declares the entity {exc.name!r}{target}; "
-            "coverage reports never need entity declarations"
-        ) from None
-    except DefusedXmlException as exc:
-        raise ParseError(f"refused unsafe {_WHAT}: {exc}") from None
-    except (LookupError, ValueError) as exc:
-        # An XML declaration naming an encoding expat cannot read (multi-byte ones such as Shift_JIS).
-        raise ParseError(f"{_WHAT} in an encoding that cannot be read: {exc}") from None
+    return xmlstream.events(stream, what=_WHAT, documents="coverage reports")
 
 
 def _count(element: Any, attribute: str, kind: str) -> int:
@@ -101,7 +58,7 @@ class JacocoXmlParser(Parser):
         totals: dict[str, tuple[int, int]] = {}  # counter type -> (missed, covered)
         path: list[Any] = []  # the open elements, root first
         for event, element in _events(stream):
-            tag = _local(element.tag)
+            tag = xmlstream.local_name(element.tag)
             if event == "start":
                 if not path and tag != "report":
                     raise ParseError(f"root element <{tag}> is not {_WHAT}: expected <report>")

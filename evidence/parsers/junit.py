@@ -23,11 +23,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
-from xml.parsers.expat import errors as expat_errors
 
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException, EntitiesForbidden
-
+from evidence.parsers import xmlstream
 from evidence.parsers.base import Head, ParseError, Parser, RowSink, TestCaseRow, TestsSummary
 
 _WHAT = "JUnit XML"
@@ -36,22 +33,6 @@ _FLAKY = frozenset({"flakyFailure", "flakyError"})
 _RERUNS = _FLAKY | {"rerunFailure", "rerunError"}
 _OUTCOMES = frozenset({"failure", "error", "skipped"})
 _MESSAGE_LIMIT = 1000
-# expat error codes meaning the input stopped early, as opposed to being malformed.
-_NO_ELEMENTS = expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS]
-_TRUNCATED = frozenset(
-    expat_errors.codes[name]
-    for name in (
-        expat_errors.XML_ERROR_NO_ELEMENTS,
-        expat_errors.XML_ERROR_UNCLOSED_TOKEN,
-        expat_errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
-        expat_errors.XML_ERROR_PARTIAL_CHAR,
-    )
-)
-
-
-def _local(tag: str) -> str:
-    """The tag without a namespace: a few producers put the report in one."""
-    return tag.rpartition("}")[2]
 
 
 def _seconds(value: str | None) -> float:
@@ -112,33 +93,7 @@ class _Case:
 
 
 def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
-    """defusedxml's iterparse, with every way it can refuse the input turned into a ParseError."""
-    seen_element = False
-    try:
-        for event, element in SafeET.iterparse(stream, events=("start", "end")):
-            seen_element = True
-            yield event, element
-    except SafeET.ParseError as exc:
-        if exc.code == _NO_ELEMENTS and not seen_element:
-            raise ParseError(f"empty file: expected a {_WHAT} document") from None
-        line, column = exc.position
-        position = f"line {line} column {column}"  # as expat counts: columns from 0, like syntax.py
-        reason = str(exc).rpartition(": line ")[0] or str(exc)  # the position is reported separately
-        if exc.code in _TRUNCATED:
-            raise ParseError(f"truncated {_WHAT} ({reason})", position=position) from None
-        raise ParseError(f"cannot read {_WHAT}: {reason}", position=position) from None
-    except EntitiesForbidden as exc:
-        target = f" pointing at {exc.sysid}" if exc.sysid else ""
-        raise ParseError(
-            f"refused unsafe {_WHAT}: it declares the entity {exc.name!r}{target}; "
-            "test reports never need entity declarations"
-        ) from None
-    except DefusedXmlException as exc:
-        raise ParseError(f"refused unsafe {_WHAT}: {exc}") from None
-    except (LookupError, ValueError) as exc:
-        # Raised for an XML declaration naming an unknown or multi-byte encoding (e.g. Shift_JIS):
-        # expat reads only UTF-8, UTF-16 and single-byte encodings.
-        raise ParseError(f"{_WHAT} in an encoding that cannot be read: {exc}") from None
+    return xmlstream.events(stream, what=_WHAT, documents="test reports")
 
 
 class JUnitXmlParser(Parser):
@@ -158,7 +113,7 @@ class JUnitXmlParser(Parser):
         suites: list[str] = []  # names of the open <testsuite> elements
         cases: list[_Case] = []  # open <testcase> elements (a list only because XML allows nesting them)
         for event, element in _events(stream):
-            tag = _local(element.tag)
+            tag = xmlstream.local_name(element.tag)
             if event == "start":
                 if not path and tag not in _ROOTS:
                     raise ParseError(f"root element <{tag}> is not {_WHAT}: expected <testsuites> or <testsuite>")
@@ -193,7 +148,7 @@ class JUnitXmlParser(Parser):
                     summary.flaky += 1
                 else:
                     summary.passed += 1
-            elif path and _local(path[-1].tag) == "testcase":
+            elif path and xmlstream.local_name(path[-1].tag) == "testcase":
                 cases[-1].child(tag, element)
             # Children end before their parent, so dropping each element here keeps the tree no bigger
             # than the current path. clear() alone would leave an empty element behind per test case.
