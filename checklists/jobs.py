@@ -9,8 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from checklists.models import Release
-from checklists.repo import github_configured
 from checklists.services import releases_reevaluate_expired_waivers, releases_reevaluate_for_commit
+from releases.github.client import github_configured
 
 logger = logging.getLogger(__name__)
 STATUS_CONTEXT = "gatehouse/release-checklist"

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-
+from releases.github.client import github_configured
 from releases.models import Service
 
 logger = logging.getLogger(__name__)
-
-
-def github_configured() -> bool:
-    return bool(settings.GITHUB_TOKEN or getattr(settings, "GITHUB_APP_ID", ""))
 
 
 def checklist_fetch(*, service: Service, name: str, commit_sha: str) -> str | None:
@@ -20,6 +15,7 @@ def checklist_fetch(*, service: Service, name: str, commit_sha: str) -> str | No
     if not service.repository or not github_configured():
         return None
     from github import GithubException
+
     from releases.github.client import github_client
 
     try:

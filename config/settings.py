@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "access",
     "evidence",
     "checklists",
+    "checklists.bundles",
     "metrics",
     "demo",
 ]
@@ -206,3 +207,11 @@ GITHUB_APP_INSTALLATION_ID = env_str("GITHUB_APP_INSTALLATION_ID")
 # PyGithub's pacing between calls; GitHub asks integrations not to hammer the API (secondary limits).
 GITHUB_SECONDS_BETWEEN_REQUESTS = float(os.environ.get("GITHUB_SECONDS_BETWEEN_REQUESTS", "0.25"))
 GITHUB_SECONDS_BETWEEN_WRITES = float(os.environ.get("GITHUB_SECONDS_BETWEEN_WRITES", "1.0"))
+
+# Evidence bundles and ledger checkpoints: one Ed25519 key signs both (its fingerprint is on the bundles page).
+# Generated on first use on a developer machine; production must provide the file.
+GATEHOUSE_SIGNING_KEY_FILE = Path(os.environ.get("GATEHOUSE_SIGNING_KEY_FILE", DATA_DIR / "signing_key.pem"))
+# Where built bundles are kept for download.
+GATEHOUSE_BUNDLE_DIR = Path(os.environ.get("GATEHOUSE_BUNDLE_DIR", DATA_DIR / "bundles"))
+# Bundles whose artifacts add up to less than this stream straight to the browser; larger ones are built by a job.
+GATEHOUSE_BUNDLE_STREAM_MAX_BYTES = env_int("GATEHOUSE_BUNDLE_STREAM_MAX_BYTES", 64 * 1024 * 1024)

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from checklists import views as checklist_views
 from config import views
 from config.api import api
 from evidence import views as evidence_views
 from releases import views as release_views
+from releases.github.views import github_webhook
 
 
 def _login_not_required(patterns):
@@ -24,6 +26,7 @@ _login_not_required(api_patterns)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("hooks/github", github_webhook, name="github-webhook"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("services/", release_views.service_index, name="service-list"),
@@ -31,6 +34,13 @@ urlpatterns = [
     path("services/<slug:slug>/", release_views.service_detail, name="service-detail"),
     path("artifacts/<int:pk>/", evidence_views.artifact_detail, name="artifact-detail"),
     path("artifacts/<int:pk>/raw", evidence_views.artifact_raw, name="artifact-raw"),
+    path("releases/", checklist_views.release_index, name="release-list"),
+    path("releases/new/", checklist_views.release_new, name="release-new"),
+    path("releases/<int:pk>/", checklist_views.release_detail, name="release-detail"),
+    path("releases/<int:pk>/approve", checklist_views.release_approval, name="release-approve"),
+    path("releases/<int:pk>/items/<slug:item_id>/signoff", checklist_views.item_signoff, name="item-signoff"),
+    path("releases/<int:pk>/items/<slug:item_id>/waiver", checklist_views.item_waiver, name="item-waiver"),
+    path("releases/<int:pk>/waivers/<int:waiver_pk>/approve", checklist_views.waiver_approval, name="waiver-approve"),
     path("api/v1/", (api_patterns, api_app, api_namespace)),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from releases.models import Build, Commit, Environment, Service
+from releases.models import (
+    Build,
+    CheckRun,
+    Commit,
+    Environment,
+    PullRequest,
+    PullRequestCommit,
+    Review,
+    Service,
+    WebhookDelivery,
+)
 
 
 @admin.register(Service)
@@ -25,3 +35,33 @@ class CommitAdmin(admin.ModelAdmin):
 class BuildAdmin(admin.ModelAdmin):
     list_display = ("external_id", "provider", "service", "commit", "status", "finished_at")
     list_filter = ("service", "provider", "status")
+
+
+@admin.register(PullRequest)
+class PullRequestAdmin(admin.ModelAdmin):
+    list_display = ("number", "service", "title", "author", "merged_at", "merged_by")
+    list_filter = ("service",)
+    search_fields = ("title", "author", "merge_commit_sha", "head_sha")
+
+
+@admin.register(PullRequestCommit)
+class PullRequestCommitAdmin(admin.ModelAdmin):
+    list_display = ("sha", "pull_request", "author", "authored_at")
+    raw_id_fields = ("pull_request",)
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("pull_request", "reviewer", "state", "commit_id", "submitted_at")
+    raw_id_fields = ("pull_request",)
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "head_sha", "status", "conclusion", "completed_at")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("delivery_id", "event", "action", "received_at", "processed_at", "error")
+    list_filter = ("event",)

@@ -86,3 +86,95 @@ class Build(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}#{self.external_id}"
+
+
+class PullRequest(models.Model):
+    """A merged (or open) pull request; the unit of change when GitHub data is available."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="pull_requests")
+    number = models.PositiveIntegerField()
+    title = models.TextField(blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=20, blank=True)  # open | closed
+    created_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.CharField(max_length=200, blank=True)
+    head_sha = models.CharField(max_length=40, blank=True)
+    merge_commit_sha = models.CharField(max_length=40, blank=True, db_index=True)
+    base_ref = models.CharField(max_length=200, blank=True)
+    is_revert = models.BooleanField(default=False)
+    is_hotfix = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-number"]
+        constraints = [models.UniqueConstraint(fields=["service", "number"], name="pr_unique_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.service}#{self.number}"
+
+
+class PullRequestCommit(models.Model):
+    """The original commits of a PR, kept even when it was squash- or rebase-merged."""
+
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="commits")
+    sha = models.CharField(max_length=40)
+    author = models.CharField(max_length=200, blank=True)
+    authored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pull_request", "sha"], name="pr_commit_unique")]
+
+    def __str__(self) -> str:
+        return self.sha[:12]
+
+
+class Review(models.Model):
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE, related_name="reviews")
+    external_id = models.BigIntegerField()
+    reviewer = models.CharField(max_length=200)
+    state = models.CharField(max_length=30)  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
+    commit_id = models.CharField(max_length=40, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [models.UniqueConstraint(fields=["pull_request", "external_id"], name="review_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.state}"
+
+
+class CheckRun(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="check_runs")
+    external_id = models.BigIntegerField()
+    head_sha = models.CharField(max_length=40, db_index=True)
+    name = models.CharField(max_length=300)
+    status = models.CharField(max_length=30)
+    conclusion = models.CharField(max_length=30, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "external_id"], name="check_run_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.conclusion or self.status}"
+
+
+class WebhookDelivery(models.Model):
+    """A GitHub webhook payload, stored before it is processed so a failed handler can be replayed."""
+
+    delivery_id = models.CharField(max_length=100, unique=True)
+    event = models.CharField(max_length=50)
+    action = models.CharField(max_length=50, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event}.{self.action} {self.delivery_id}"

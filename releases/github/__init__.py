@@ -1,0 +1,1 @@
+"""GitHub integration: one client (client.py), a pull-request sync (sync.py) and webhooks (webhooks.py)."""
