@@ -80,7 +80,8 @@ def release_create(*, service: Service, version: str, commit_sha: str, checklist
     ledger_append(actor=actor, action="release.created", subject_type="release", subject_id=release.pk,
                   data={"service": service.slug, "version": version, "commit": commit.sha,
                         "checklist": f"{checklist.name} ({checklist.source})"})  # fmt: skip
-    release_evaluate(release=release, actor=actor)
+    if not release_evaluate(release=release, actor=actor):
+        transaction.on_commit(lambda: _publish_verdict(release.pk))  # a new release is a verdict too
     return release, True
 
 
