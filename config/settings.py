@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "access",
     "evidence",
     "checklists",
-    "checklists.bundles",
     "metrics",
     "demo",
 ]
