@@ -42,3 +42,23 @@ class ApiToken(models.Model):
 
     def allows(self, *, scope: str, service: Service) -> bool:
         return scope in self.scopes and self.services.filter(pk=service.pk).exists()
+
+
+class AuditorGrant(models.Model):
+    """What an auditor may read: some services, evidence from an observation window, until a date."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auditor_grants")
+    services = models.ManyToManyField(Service, related_name="auditor_grants")
+    window_from = models.DateField(help_text="first day of the observation window")
+    window_to = models.DateField(help_text="last day of the observation window")
+    expires_at = models.DateTimeField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.window_from}..{self.window_to} until {self.expires_at:%Y-%m-%d}"

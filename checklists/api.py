@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from access.auth import ReadSessionAuth, TokenAuth, request_actor
 from access.models import Scope
+from access.scope import audit_scope
 from checklists.models import Release
 from checklists.selectors import release_as_dict
 from checklists.services import ReleaseError, release_create
@@ -72,5 +73,8 @@ def release_get(request: HttpRequest, release_id: int):
     release = get_object_or_404(Release.objects.select_related("service", "commit"), pk=release_id)
     token = getattr(request, "api_token", None)
     if token is not None and not token.allows(scope=Scope.RELEASES, service=release.service):
+        raise HttpError(404, "Not Found")
+    grant = audit_scope(request.user) if token is None else None
+    if grant is not None and not grant.covers(service_id=release.service_id, moment=release.created_at):
         raise HttpError(404, "Not Found")
     return release_as_dict(release)

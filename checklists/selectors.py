@@ -31,7 +31,11 @@ def release_as_dict(release: Release) -> dict:
 
 def release_list(*, service_slug: str = "", status: str = "") -> QuerySet[Release]:
     releases = Release.objects.select_related("service", "commit").prefetch_related(
-        Prefetch("items", queryset=ReleaseItem.objects.exclude(state__in=["pass", "waived"]), to_attr="blocking")
+        Prefetch(
+            "items",
+            queryset=ReleaseItem.objects.exclude(state__in=["pass", "waived"]).exclude(quarantined=True, state="fail"),
+            to_attr="blocking",
+        )
     )
     if service_slug:
         releases = releases.filter(service__slug=service_slug)

@@ -16,6 +16,7 @@ from checklists.gates import gate_evaluate
 from checklists.models import Release, ReleaseItem, SignOff, Waiver
 from evidence.selectors import commit_evidence
 from ledger.services import ledger_append
+from metrics.flakiness import quarantined_gates
 from releases.models import Commit, Service
 from releases.services import commit_get_or_create
 
@@ -109,6 +110,7 @@ def release_evaluate(*, release: Release, actor: str = "system") -> list[ItemCha
     now = timezone.now()
     evidence = commit_evidence(release.commit)
     summaries = {kind: merged.summary for kind, merged in evidence.items()}
+    quarantined = quarantined_gates(release.service)
     changes: list[ItemChange] = []
     for item in release.items.prefetch_related("waivers", "signoffs"):
         artifacts = []
@@ -129,6 +131,11 @@ def release_evaluate(*, release: Release, actor: str = "system") -> list[ItemCha
         if waiver:
             state = ReleaseItem.State.WAIVED
             figure = f"waived until {waiver.expires_at:%Y-%m-%d %H:%M} UTC: {waiver.reason} (underlying: {figure})"
+        # A quarantined gate still runs and records; its failure shows but does not block the release.
+        is_quarantined = bool(item.gate) and item.item_id in quarantined
+        if is_quarantined != item.quarantined:
+            item.quarantined = is_quarantined
+            item.save(update_fields=["quarantined", "updated_at"])
         if state != item.state or figure != item.figure:
             if state != item.state:
                 changes.append(ItemChange(item.item_id, item.state, state, figure))
@@ -139,8 +146,8 @@ def release_evaluate(*, release: Release, actor: str = "system") -> list[ItemCha
             item.state, item.figure = state, figure
             item.save(update_fields=["state", "figure", "updated_at"])
         item.evidence.set(artifacts)
-    states = set(release.items.values_list("state", flat=True))
-    release.status = Release.Status.READY if states <= {"pass", "waived"} else Release.Status.BLOCKED
+    blocking = release.items.exclude(state__in=["pass", "waived"]).exclude(quarantined=True, state="fail")
+    release.status = Release.Status.BLOCKED if blocking.exists() else Release.Status.READY
     release.evaluated_at = now
     release.save(update_fields=["status", "evaluated_at"])
     if changes:
@@ -259,7 +266,10 @@ def release_approve(*, release: Release, user: AbstractBaseUser) -> Release:
         return release
     if RELEASE_MANAGERS not in _user_roles(user) and not user.is_superuser:
         raise ReleaseError("only release managers approve releases", 403)
-    blocking = list(release.items.exclude(state__in=["pass", "waived"]).values_list("item_id", flat=True))
+    blocking = list(
+        release.items.exclude(state__in=["pass", "waived"]).exclude(quarantined=True, state="fail")
+        .values_list("item_id", flat=True)
+    )  # fmt: skip
     if blocking:
         raise ReleaseError(f"not every item passes or is waived: {', '.join(blocking)}", 409)
     _check_separation_of_duties(release, user, "approve")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.roles import user_actor
+from access.scope import limit_to_scope, require_in_scope
 from checklists.forms import ReleaseForm, SignOffForm, WaiverForm
 from checklists.models import Release, ReleaseItem, Waiver
 from checklists.selectors import release_diff, release_list, release_newer_evidence
@@ -24,6 +25,7 @@ from checklists.services import (
 
 def release_index(request):
     releases = release_list(service_slug=request.GET.get("service", ""), status=request.GET.get("status", ""))
+    releases = limit_to_scope(releases, request.user, moment_field="created_at")
     return render(request, "checklists/release_list.html", {"releases": releases[:200], "now": timezone.now()})
 
 
@@ -45,6 +47,7 @@ def release_new(request):
 
 def release_detail(request, pk):
     release = get_object_or_404(Release.objects.select_related("service", "commit", "approved_by"), pk=pk)
+    require_in_scope(request.user, service_id=release.service_id, moment=release.created_at)
     items = release.items.prefetch_related("evidence", "signoffs__user", "waivers__requested_by",
                                            "waivers__approved_by")  # fmt: skip
     from releases.selectors import pull_request_approval, release_changes

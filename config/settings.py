@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "access",
     "evidence",
     "checklists",
+    "checklists.bundles",
     "metrics",
     "demo",
 ]
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "access.middleware.AuditorAccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,6 +120,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = dataservices.redis_url()
+CACHES = {
+    # Login throttling counts failures here; Redis so every web process sees the same counts.
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                "KEY_PREFIX": "gatehouse"},
+}  # fmt: skip
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_S = env_int("LOGIN_LOCKOUT_S", 900)
 RQ_QUEUES = {
     # Parsing is the only latency-sensitive work: it gets its own queue so a big bundle export
     # or a GitHub sync never delays "uploaded -> parsed".
@@ -144,7 +153,16 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _plotly_js_dir() -> Path:
+    """Plotly's bundled plotly.min.js, served locally as static/plotly/plotly.min.js (no CDN, no copy step)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data"
+
+
+STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", _plotly_js_dir())]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_ROOT = Path(os.environ.get("GATEHOUSE_ARTIFACT_DIR", DATA_DIR / "artifacts"))
 STORAGES = {
@@ -214,3 +232,6 @@ GATEHOUSE_SIGNING_KEY_FILE = Path(os.environ.get("GATEHOUSE_SIGNING_KEY_FILE", D
 GATEHOUSE_BUNDLE_DIR = Path(os.environ.get("GATEHOUSE_BUNDLE_DIR", DATA_DIR / "bundles"))
 # Bundles whose artifacts add up to less than this stream straight to the browser; larger ones are built by a job.
 GATEHOUSE_BUNDLE_STREAM_MAX_BYTES = env_int("GATEHOUSE_BUNDLE_STREAM_MAX_BYTES", 64 * 1024 * 1024)
+
+# /metrics (Prometheus): open to loopback scrapers while empty; otherwise `Authorization: Bearer <token>`.
+METRICS_TOKEN = env_str("METRICS_TOKEN")

@@ -113,6 +113,9 @@ def demo_load() -> dict[str, int]:
                     logger.warning("demo: %s failed to parse: %s", path.name, artifact.error)
                     counts["failed"] += 1
     counts["releases"] = demo_releases()
+    from metrics.demo import demo_metrics
+
+    counts |= demo_metrics()
     return counts
 
 

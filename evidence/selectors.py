@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from access.models import ApiToken
+from access.scope import audit_scope
 from evidence.models import Artifact, Component, Finding, TestCase
 from evidence.parsers.base import percent
 from releases.models import Commit
@@ -17,7 +18,10 @@ _SEVERITY_ORDER = ["critical", "high", "medium", "low", "info", "unknown"]
 def artifact_visible_to(artifact: Artifact, *, token: ApiToken | None, user, scope: str) -> bool:
     if token is not None:
         return token.allows(scope=scope, service=artifact.service)
-    return bool(user and user.is_authenticated)
+    if not (user and user.is_authenticated):
+        return False
+    grant = audit_scope(user)
+    return grant is None or grant.covers(service_id=artifact.service_id, moment=artifact.received_at)
 
 
 def artifacts_for_commits(commits: list[Commit]) -> dict[int, list[Artifact]]:

@@ -30,3 +30,13 @@ def entry_body(
 
 def link_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical_json(body)).hexdigest()
+
+
+CHECKPOINT_TYPE = "gatehouse.ledger.checkpoint"
+
+
+def checkpoint_message(*, seq: int, head_hash: str, count: int, created_at: str) -> bytes:
+    """The bytes a checkpoint signature covers: the head it vouches for and how many entries lead to it."""
+    return canonical_json(
+        {"type": CHECKPOINT_TYPE, "seq": seq, "head_hash": head_hash, "count": count, "created_at": created_at}
+    )

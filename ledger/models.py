@@ -21,3 +21,24 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.subject_type}:{self.subject_id}"
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed statement that the chain had ``count`` entries ending in ``head_hash`` at ``seq``.
+
+    A rewrite that recomputes every hash after a change still keeps the chain internally consistent;
+    the signature over an earlier head is what it cannot reproduce without the signing key.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    head_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    key_fingerprint = models.CharField(max_length=64)
+    signature = models.CharField(max_length=100, help_text="Ed25519 over ledger.chain.checkpoint_message, base64")
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq} {self.head_hash[:12]}"

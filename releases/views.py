@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from access.roles import user_actor
+from access.scope import limit_to_scope, require_in_scope
 from evidence.selectors import artifacts_for_commits
 from releases.forms import ServiceForm
 from releases.models import Service
@@ -12,7 +13,8 @@ from releases.services import service_create
 
 
 def service_index(request):
-    return render(request, "releases/service_list.html", {"services": service_list()})
+    services = limit_to_scope(service_list(), request.user, service_field="pk")
+    return render(request, "releases/service_list.html", {"services": services})
 
 
 @permission_required("releases.add_service", raise_exception=True)
@@ -31,6 +33,7 @@ def service_new(request):
 
 def service_detail(request, slug):
     service = get_object_or_404(Service, slug=slug)
+    require_in_scope(request.user, service_id=service.pk)
     commits = list(service_recent_commits(service=service))
     artifacts = artifacts_for_commits(commits)
     rows = [(commit, artifacts[commit.pk]) for commit in commits]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import django_rq
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 from rq import SimpleWorker
 
@@ -16,7 +18,7 @@ from access.services import api_token_create
 from releases.services import service_create
 
 # Tests use their own Redis database so a running `make run` worker never sees their jobs.
-TEST_REDIS_DB = 15
+TEST_REDIS_DB = int(os.environ.get("GATEHOUSE_TEST_REDIS_DB", "15"))
 PASSWORD = "correct-horse-battery"
 
 
@@ -31,6 +33,7 @@ def _with_db(url: str, db: int) -> str:
 def _isolated_redis():
     for queue in settings.RQ_QUEUES.values():
         queue["URL"] = _with_db(settings.REDIS_URL, TEST_REDIS_DB)
+    settings.CACHES["default"]["LOCATION"] = _with_db(settings.REDIS_URL, TEST_REDIS_DB)
     django_rq.get_connection("ingest").flushdb()
     yield
 
@@ -39,6 +42,7 @@ def _isolated_redis():
 def _clean_queues():
     for name in settings.RQ_QUEUES:
         django_rq.get_queue(name).empty()
+    cache.clear()
     yield
 
 

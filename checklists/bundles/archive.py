@@ -104,6 +104,10 @@ class BundleArchive:
         self.zip.close()
         return manifest_bytes, hashlib.sha256(manifest_bytes).hexdigest()
 
+    def abort(self) -> None:
+        """Give up on a half-written bundle: no central directory is written (the caller discards the target)."""
+        self.zip.fp = None  # zipfile's close (and __del__) then has nothing left to write to
+
 
 def read_chunks(stream, chunk_size: int = CHUNK) -> Iterator[bytes]:
     """Chunks of an open binary stream, closing it at the end."""

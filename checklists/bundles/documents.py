@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from access.roles import RELEASE_MANAGERS
 from checklists.bundles.selectors import BundlePlan, ReleasePart, SampledChange, artifact_path
+from ledger.signing import signing_key_fingerprint
 from releases.models import CheckRun, PullRequest
 from releases.selectors import ApprovalEvidence
 
@@ -108,11 +109,17 @@ def _release_approvals(plan: BundlePlan) -> list[dict[str, Any]]:
     approvals = []
     for part in plan.releases:
         release = part.release
-        approvals.append({"release": f"{release.service.slug} {release.version}", "approved_by":
-                          _user(release.approved_by), "approved_at": _iso(release.approved_at),
-                          "waivers_approved_by": sorted({_user(w.approved_by) for i in part.items
-                                                         for w in i.waivers.all() if w.approved_by}),
-                          "pull_requests": {f"#{pr.number}": a.approved_on_head for pr, a in part.changes}})
+        approvals.append(
+            {
+                "release": f"{release.service.slug} {release.version}",
+                "approved_by": _user(release.approved_by),
+                "approved_at": _iso(release.approved_at),
+                "waivers_approved_by": sorted(
+                    {_user(w.approved_by) for i in part.items for w in i.waivers.all() if w.approved_by}
+                ),
+                "pull_requests": {f"#{pr.number}": a.approved_on_head for pr, a in part.changes},
+            }
+        )
     return approvals  # fmt: skip
 
 
@@ -147,6 +154,7 @@ def index_html(plan: BundlePlan, *, manifest_head: dict[str, Any], controls: dic
         "releases": [(part, release_document(part)) for part in plan.releases],
         "population": plan.population, "sample": plan.sample, "emergency": plan.emergency,
         "artifact_count": len(plan.artifacts),
+        "fingerprint": signing_key_fingerprint(),
     }  # fmt: skip
     return render_to_string("bundles/index.html", context).encode()
 

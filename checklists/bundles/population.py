@@ -19,7 +19,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from checklists.models import Release, ReleaseItem
 from releases.models import PullRequest, Service
@@ -123,14 +123,16 @@ def deployment_model():
         return None
 
 
-def _production_filter(model) -> tuple[dict[str, Any], str]:
+def _production_filter(model) -> tuple[Q, str]:
+    """Production is an environment flagged is_production, or simply named production/prod."""
     environment = model._meta.get_field("environment")
-    if environment.is_relation:
-        related = environment.related_model
-        if any(f.name == "is_production" for f in related._meta.get_fields()):
-            return {"environment__is_production": True}, "environment__is_production=True"
-        return {"environment__name__in": PRODUCTION_NAMES}, f"environment__name__in={PRODUCTION_NAMES!r}"
-    return {"environment__in": PRODUCTION_NAMES}, f"environment__in={PRODUCTION_NAMES!r}"
+    if not environment.is_relation:
+        return Q(environment__in=PRODUCTION_NAMES), f"Q(environment__in={PRODUCTION_NAMES!r})"
+    by_name = Q(environment__name__in=PRODUCTION_NAMES)
+    if any(f.name == "is_production" for f in environment.related_model._meta.get_fields()):
+        text = f"Q(environment__is_production=True) | Q(environment__name__in={PRODUCTION_NAMES!r})"
+        return Q(environment__is_production=True) | by_name, text
+    return by_name, f"Q(environment__name__in={PRODUCTION_NAMES!r})"
 
 
 def _text(value: Any, *attributes: str) -> str:
@@ -161,13 +163,14 @@ def _deployments(services: list[Service], start: datetime, end: datetime, popula
         population.queries.append(Query(what, "", "", unavailable=f"metrics.Deployment has no usable shape: {exc}"))
         return
     queryset = (
-        model.objects.filter(service__in=services, finished_at__gte=start, finished_at__lt=end, **production)
+        model.objects.filter(production, service__in=services, finished_at__gte=start, finished_at__lt=end)
         .select_related(*related).order_by("service__slug", "finished_at", "pk")
     )  # fmt: skip
     slugs = [service.slug for service in services]
     orm = (
-        f"Deployment.objects.filter(service__slug__in={slugs!r}, finished_at__gte={start.isoformat()!r}, "
-        f"finished_at__lt={end.isoformat()!r}, {production_text}).order_by('service__slug', 'finished_at', 'pk')"
+        f"Deployment.objects.filter({production_text}, service__slug__in={slugs!r}, "
+        f"finished_at__gte={start.isoformat()!r}, finished_at__lt={end.isoformat()!r})"
+        ".order_by('service__slug', 'finished_at', 'pk')"
     )
     query = Query(what, orm, _sql_text(queryset))
     for deployment in queryset.iterator(chunk_size=500):
@@ -195,14 +198,20 @@ def population_collect(*, services: list[Service], start: datetime, end: datetim
     return population
 
 
-SAMPLE_METHOD = ("random.Random(seed).sample(range(row_count), min(size, row_count)), sorted: row positions "
-                 "(0-based) in period/population.csv order; Python's Mersenne Twister, reproducible anywhere")  # fmt: skip
+SAMPLE_METHOD = (
+    "random.Random(seed).sample(range(row_count), min(size, row_count)), sorted: row positions (0-based) in "
+    "period/population.csv order; Python's Mersenne Twister, reproducible anywhere"
+)
 
 
 def sample_draw(population: Population, *, seed: int, size: int) -> list[int]:
     """Row positions of the sample: reproducible from the seed alone (verify.py redraws it)."""
     count = len(population.rows)
     return sorted(random.Random(seed).sample(range(count), min(size, count)))
+
+
+def _username(user) -> str:
+    return user.get_username() if user else ""
 
 
 def _waived_items(releases: list[Release]) -> list[dict[str, Any]]:
@@ -220,8 +229,8 @@ def _waived_items(releases: list[Release]) -> list[dict[str, Any]]:
                 "post_deploy_review": {"waiver_requested_by": waiver.requested_by.get_username(),
                                        "waiver_approved_by": waiver.approved_by.get_username(),
                                        "expires_at": _iso(waiver.expires_at),
-                                       "release_approved_by": release.approved_by.get_username()
-                                       if release.approved_by else "", "release_approved_at": _iso(release.approved_at)},
+                                       "release_approved_by": _username(release.approved_by),
+                                       "release_approved_at": _iso(release.approved_at)},
             })  # fmt: skip
     return found
 

@@ -64,8 +64,13 @@ class BundleScope:
     def from_dict(cls, data: dict[str, Any]) -> BundleScope:
         if data.get("kind") == "release":
             return cls(release_id=int(data["release"]))
-        return cls(services=tuple(data["services"]), date_from=date.fromisoformat(data["from"]),
-                   date_to=date.fromisoformat(data["to"]), seed=data.get("seed"), size=int(data.get("size", 25)))
+        return cls(
+            services=tuple(data["services"]),
+            date_from=date.fromisoformat(data["from"]),
+            date_to=date.fromisoformat(data["to"]),
+            seed=data.get("seed"),
+            size=int(data.get("size", 25)),
+        )
 
     def describe(self) -> str:
         if self.release_id:
@@ -132,6 +137,7 @@ class BundlePlan:
     services: list[Service]
     releases: list[ReleasePart]
     artifacts: list[Artifact]  # one per (sha256, file name), ordered
+    uploads: list[Artifact] = field(default_factory=list)  # every upload those files stand for
     population: Population | None = None
     sample: list[SampledChange] = field(default_factory=list)
     emergency: list[dict[str, Any]] = field(default_factory=list)
@@ -158,7 +164,7 @@ def artifact_path(artifact: Artifact) -> str:
 
 def _release_part(release: Release) -> ReleasePart:
     items = list(release.items.prefetch_related(
-        Prefetch("evidence", queryset=Artifact.objects.order_by("received_at")),
+        Prefetch("evidence", queryset=Artifact.objects.select_related("service", "commit").order_by("received_at")),
         "signoffs__user", "waivers__requested_by", "waivers__approved_by",
     ))  # fmt: skip
     previous = (
@@ -190,7 +196,9 @@ def _sampled(population: Population, positions: list[int]) -> list[SampledChange
         if pr is not None:
             shas |= {pr.head_sha, pr.merge_commit_sha} - {""}
         service = Service.objects.get(slug=row["service"])
-        artifacts = list(Artifact.objects.filter(service=service, commit__sha__in=shas).order_by("received_at"))
+        artifacts = list(
+            Artifact.objects.filter(service=service, commit__sha__in=shas).select_related("service", "commit")
+        )
         releases = list(Release.objects.filter(service=service, commit__sha__in=shas).order_by("created_at"))
         folder = f"period/sample/{number:03d}-{safe_name(row['change_id'].replace(':', '-').replace('#', '-'))}"
         sampled.append(SampledChange(position, row, folder, artifacts, releases))
@@ -213,27 +221,25 @@ def bundle_plan(scope: BundleScope) -> BundlePlan:
         services = [releases[0].service] if releases else []
     else:
         services = list(Service.objects.filter(slug__in=scope.services).order_by("slug"))
-    artifacts = list(Artifact.objects.filter(commit__in=[r.commit_id for r in releases]).select_related(
-        "service", "commit"))  # fmt: skip
+    artifacts = list(
+        Artifact.objects.filter(commit__in=[r.commit_id for r in releases]).select_related("service", "commit")
+    )
     plan = BundlePlan(scope=scope, services=services, releases=parts, artifacts=[])
     if not scope.release_id:
         plan.population = population_collect(services=services, start=scope.start, end=scope.end)
         plan.sample = _sampled(plan.population, sample_draw(plan.population, seed=scope.seed, size=scope.size))
         plan.emergency = emergency_changes(plan.population, releases)
         artifacts += [artifact for change in plan.sample for artifact in change.artifacts]
-    plan.artifacts = _unique_files(artifacts)
+    artifacts += [a for part in parts for item in part.items for a in item.evidence.all()]
+    plan.uploads = list({artifact.pk: artifact for artifact in artifacts}.values())
+    plan.artifacts = _unique_files(plan.uploads)
     return plan
 
 
 def artifact_sources(plan: BundlePlan) -> dict[str, list[dict[str, Any]]]:
     """For each artifact file path: every upload it stands for (the same bytes may arrive more than once)."""
-    ids = {artifact.pk for artifact in plan.artifacts}
-    for part in plan.releases:
-        ids |= {a.pk for item in part.items for a in item.evidence.all()}
-    for change in plan.sample:
-        ids |= {a.pk for a in change.artifacts}
     sources: dict[str, list[dict[str, Any]]] = {}
-    for artifact in Artifact.objects.filter(pk__in=ids).select_related("service", "commit").order_by("pk"):
+    for artifact in sorted(plan.uploads, key=lambda a: a.pk):
         sources.setdefault(artifact_path(artifact), []).append({
             "artifact_id": artifact.pk, "service": artifact.service.slug, "commit": artifact.commit.sha,
             "received_at": artifact.received_at.isoformat(), "uploader": artifact.uploader,

@@ -258,3 +258,25 @@ def test_create_release_in_the_ui(service, release_manager):
 
 def test_engineers_group_exists_for_manual_owner():
     assert ENGINEERS == "engineers"
+
+
+@pytest.mark.django_db
+def test_a_quarantined_gate_shows_but_does_not_block(api, release, run_jobs, django_capture_on_commit_callbacks):
+    from metrics.services.gates import quarantine_create
+
+    _pass_all_gates(api, run_jobs, django_capture_on_commit_callbacks)
+    _ingest(api, DATA / "trivy" / "one-vuln.json", run_jobs, django_capture_on_commit_callbacks)
+    quarantine_create(service=release.service, gate="image-scan", owner="bob", reason="scanner DB flaky",
+                      expires_at=timezone.now() + timedelta(days=2), actor="test")  # fmt: skip
+    from checklists.services import release_evaluate
+
+    release_evaluate(release=release)
+    item = release.items.get(item_id="image-scan")
+    assert item.state == "fail" and item.quarantined
+    with pytest.raises(ReleaseError) as excinfo:
+        release_approve(release=release, user=make_user("dave2", RELEASE_MANAGERS))
+    blocking = excinfo.value.message.split(": ", 1)[1].split(", ")
+    assert "image-scan" not in blocking and "canary-plan" in blocking  # only the manual items block
+    page = Client()
+    page.force_login(make_user("viewer", ENGINEERS))
+    assert "quarantined" in page.get(f"/releases/{release.pk}/").content.decode()

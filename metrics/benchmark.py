@@ -1,0 +1,148 @@
+"""`make bench BENCH=dashboard`: the dashboard's server time at scale, against one hand-written SQL query.
+
+Seeds (once; later runs reuse the rows) 1,000,000 deployments (with one change each), 200,000 incidents and
+5,000,000 gate runs over 10 services x 2 environments and two years, straight in SQL (generate_series);
+the derived fields are written by the seed as ``metrics_recompute`` would leave them. Then it times
+``dashboard_data`` (every selector the page calls) for a 30-day and a 365-day window, and a single query
+computing the same percentiles over the same rows, in the same run.
+"""
+
+# The SQL below is constant text; values are bound parameters. ruff: noqa: S608
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+SERVICES, ENVIRONMENTS = 10, 2
+DEPLOYMENTS, INCIDENTS, GATE_RUNS = 1_000_000, 200_000, 5_000_000
+END = datetime(2025, 1, 1, tzinfo=UTC)
+SPAN_S = 2 * 365 * 86400
+REPEAT = 20
+
+_SEED = """
+INSERT INTO metrics_deployment (service_id, environment_id, external_id, build, started_at, finished_at, status,
+  listed_commits, source, created_at, updated_at, is_baseline, is_failed, failure_rule, recovered_at, recovery_rule,
+  rework_rule)
+SELECT s.ids[1 + g %% {services}], e.ids[1 + (g / {services}) %% {envs}], 'bench-' || g, '',
+  f - interval '10 minutes', f, CASE WHEN g %% 10 = 0 THEN 'failed' ELSE 'success' END, '[]', 'api', now(), now(),
+  false, g %% 10 = 0, CASE WHEN g %% 10 = 0 THEN 'status' ELSE '' END,
+  CASE WHEN g %% 10 = 0 THEN f + make_interval(secs => 600 + (g * 7919) %% 20000) END,
+  CASE WHEN g %% 10 = 0 THEN 'next-success' ELSE '' END, CASE WHEN g %% 25 = 1 THEN 'after-failure' ELSE '' END
+FROM generate_series(1::bigint, {deployments}) g,
+  LATERAL (SELECT %(end)s::timestamptz - make_interval(secs => (g::bigint * 7331) %% {span}) AS f) t,
+  (SELECT array_agg(id ORDER BY id) AS ids FROM releases_service WHERE slug LIKE 'bench-dash-%%') s,
+  (SELECT array_agg(id ORDER BY id) AS ids FROM releases_environment WHERE name LIKE 'bench-dash-%%') e;
+INSERT INTO metrics_deploymentcommit (deployment_id, sha, authored_at, origin, is_revert, is_hotfix, reverts_sha,
+  lead_time_s)
+SELECT d.id, md5(d.external_id) || '00000000', d.finished_at - make_interval(secs => 3600 + (d.id * 104729) %% 400000),
+  'listed', false, false, '', 3600 + (d.id * 104729) %% 400000
+FROM metrics_deployment d WHERE d.external_id LIKE 'bench-%%';
+INSERT INTO metrics_incident (service_id, environment_id, external_id, opened_at, detected_at, resolved_at, severity,
+  title, caused_by_deployment_ref, caused_by_commit, source, created_at, updated_at, attribution_rule)
+SELECT s.ids[1 + g %% {services}], e.ids[1 + (g / {services}) %% {envs}], 'bench-inc-' || g, o,
+  o + make_interval(secs => (g * 31) %% 900), o + make_interval(secs => 900 + (g * 7907) %% 30000), 'sev2', '', '', '',
+  'api', now(), now(), CASE WHEN g %% 3 = 0 THEN 'time-window' ELSE '' END
+FROM generate_series(1::bigint, {incidents}) g,
+  LATERAL (SELECT %(end)s::timestamptz - make_interval(secs => (g::bigint * 9173) %% {span}) AS o) t,
+  (SELECT array_agg(id ORDER BY id) AS ids FROM releases_service WHERE slug LIKE 'bench-dash-%%') s,
+  (SELECT array_agg(id ORDER BY id) AS ids FROM releases_environment WHERE name LIKE 'bench-dash-%%') e;
+INSERT INTO metrics_gaterun (service_id, gate, run_id, sha, attempt, status, duration_s, started_at, queue_s,
+  external_id, source, created_at)
+SELECT s.ids[1 + g %% {services}], 'gate-' || (g / {services}) %% 12, '', md5((g / 120)::text) || '00000000', 1,
+  CASE WHEN g %% 17 = 0 THEN 'fail' ELSE 'pass' END, 30 + g %% 600,
+  %(end)s::timestamptz - make_interval(secs => (g::bigint * 3571) %% {span}), g %% 97, 'bench-gr-' || g, 'api', now()
+FROM generate_series(1::bigint, {gate_runs}) g,
+  (SELECT array_agg(id ORDER BY id) AS ids FROM releases_service WHERE slug LIKE 'bench-dash-%%') s;
+ANALYZE metrics_deployment; ANALYZE metrics_deploymentcommit; ANALYZE metrics_incident; ANALYZE metrics_gaterun;
+"""
+
+# One hand-written query: the same percentiles (and counts) over the same rows as the dashboard's figures.
+_BASELINE = """
+SELECT
+ (SELECT row(count(*), count(*) FILTER (WHERE is_failed),
+    percentile_cont(ARRAY[0.5,0.75,0.9]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM recovered_at - finished_at))
+      FILTER (WHERE is_failed AND recovered_at IS NOT NULL))
+  FROM metrics_deployment WHERE service_id = %(s)s AND environment_id = %(e)s AND finished_at >= %(start)s
+    AND finished_at < %(end)s AND status <> 'in_progress'),
+ (SELECT percentile_cont(ARRAY[0.5,0.75,0.9]) WITHIN GROUP (ORDER BY dc.lead_time_s)
+  FROM metrics_deploymentcommit dc JOIN metrics_deployment d ON d.id = dc.deployment_id
+  WHERE d.service_id = %(s)s AND d.environment_id = %(e)s AND d.finished_at >= %(start)s AND d.finished_at < %(end)s
+    AND dc.lead_time_s IS NOT NULL),
+ (SELECT percentile_cont(ARRAY[0.5,0.75,0.9]) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM resolved_at - detected_at))
+  FROM metrics_incident WHERE service_id = %(s)s AND environment_id = %(e)s AND detected_at >= %(start)s
+    AND detected_at < %(end)s AND resolved_at IS NOT NULL)
+"""
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[-1]
+
+
+def _seed() -> None:
+    from django.db import connection, transaction
+
+    from metrics.models import Deployment
+    from releases.models import Environment, Service
+
+    if Deployment.objects.filter(external_id=f"bench-{DEPLOYMENTS}").exists():
+        return
+    started = time.perf_counter()
+    with transaction.atomic():
+        for number in range(SERVICES):
+            Service.objects.get_or_create(slug=f"bench-dash-{number}", defaults={"name": f"bench {number}"})
+        for number in range(ENVIRONMENTS):
+            Environment.objects.get_or_create(name=f"bench-dash-{number}")
+        sql = _SEED.format(services=SERVICES, envs=ENVIRONMENTS, deployments=DEPLOYMENTS, incidents=INCIDENTS,
+                           gate_runs=GATE_RUNS, span=SPAN_S)  # fmt: skip
+        with connection.cursor() as cursor:
+            for statement in filter(str.strip, sql.split(";")):
+                cursor.execute(statement, {"end": END})
+    print(f"bench dashboard: seeded in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _time(function, repeat: int = REPEAT) -> list[float]:
+    function()  # warm caches and plans
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def run_dashboard(name: str, db_url: str) -> None:
+    """Seed (once), then print ``BENCH dashboard ratio=... p95_ms=... p95_365_ms=...``."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from metrics.dashboard import dashboard_data
+    from releases.models import Environment, Service
+
+    _seed()
+    service, environment = Service.objects.get(slug="bench-dash-0"), Environment.objects.get(name="bench-dash-0")
+    results = {}
+    for days in (30, 365):
+        start = END - timedelta(days=days)
+
+        def page(start=start):
+            return dashboard_data(service=service, environment=environment, start=start, end=END)
+
+        def baseline(start=start):
+            with connection.cursor() as cursor:
+                cursor.execute(_BASELINE, {"s": service.pk, "e": environment.pk, "start": start, "end": END})
+                return cursor.fetchone()
+
+        results[days] = (_p95(_time(page)), _p95(_time(baseline)))
+    (p30, b30), (p365, b365) = results[30], results[365]
+    print(
+        f"BENCH {name} ratio={p30 / b30:.2f} p95_ms={p30:.1f} p95_365_ms={p365:.1f} ratio_365={p365 / b365:.2f} "
+        f"baseline_p95_ms={b30:.1f} baseline_p95_365_ms={b365:.1f} deployments={DEPLOYMENTS} incidents={INCIDENTS} "
+        f"gate_runs={GATE_RUNS}",
+        flush=True,
+    )
