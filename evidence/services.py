@@ -16,7 +16,9 @@ from access.models import ApiToken, Scope
 from evidence.models import Artifact, Evidence
 from evidence.parsers.base import ListSink, ParseError
 from evidence.parsers.head import describe_head, read_head
+from evidence.parsers.jsonstream import seekable
 from evidence.parsers.registry import KINDS, PARSERS, detect, parser_for, supported_formats_text
+from evidence.signatures import attestation_verify
 from evidence.sinks import CopySink
 from evidence.storage import Spool, UploadTooLarge, open_payload, raw_open, raw_store, spool_open
 from ledger.services import ledger_append
@@ -236,6 +238,8 @@ def artifact_parse(*, artifact_id: int) -> Artifact:
                     parsed = parser_for(artifact.format).parse(open_payload(raw), sink)
                 sink.flush()
                 summary = parsed.as_dict()
+                if artifact.kind == "attestation":
+                    summary["verified"] = _attestation_verified(artifact)
                 evidence.summary = summary
                 evidence.save(update_fields=["summary"])
         except ParseError as exc:
@@ -260,6 +264,14 @@ def artifact_parse(*, artifact_id: int) -> Artifact:
         if not error:
             transaction.on_commit(lambda: _evidence_arrived(artifact))
     return artifact
+
+
+def _attestation_verified(artifact: Artifact) -> bool | None:
+    """Signatures checked against the service's cosign key (None when it has none)."""
+    if not artifact.service.cosign_public_key:
+        return None
+    with raw_open(artifact.sha256) as raw, seekable(open_payload(raw)) as payload:
+        return attestation_verify(payload.read(), artifact.service.cosign_public_key)
 
 
 def _evidence_arrived(artifact: Artifact) -> None:

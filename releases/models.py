@@ -12,6 +12,9 @@ class Service(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     repository = models.CharField(max_length=200, blank=True, validators=[repo_validator])
+    cosign_public_key = models.TextField(
+        blank=True, help_text="PEM public key (cosign.pub): uploaded signatures and attestations are verified with it"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
