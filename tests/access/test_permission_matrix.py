@@ -128,8 +128,8 @@ def world(api, service):
     from checklists.bundles.models import BundleExport
     from metrics.models import GateQuarantine
 
-    bundle = BundleExport.objects.create(kind="release", scope={"kind": "release", "release": release.pk}, requested_by=people["manager"],
-                                         actor="user:alice")  # fmt: skip
+    bundle = BundleExport.objects.create(kind="release", scope={"kind": "release", "release": release.pk},
+                                         requested_by=people["manager"], actor="user:alice")  # fmt: skip
     quarantine = GateQuarantine.objects.create(service=service, gate="lint", owner="bob", reason="r",
                                                expires_at=timezone.now() + timedelta(days=1))  # fmt: skip
     values = {"slug": service.slug, "item_id": "image-scan", "waiver_pk": waiver.pk, "prefix": token.prefix,
