@@ -113,6 +113,7 @@ def demo_load() -> dict[str, int]:
                     logger.warning("demo: %s failed to parse: %s", path.name, artifact.error)
                     counts["failed"] += 1
     counts["releases"] = demo_releases()
+    demo_auditor_grant()
     from metrics.demo import demo_metrics
 
     counts |= demo_metrics()
@@ -154,6 +155,23 @@ def demo_releases() -> int:
             except ReleaseError as exc:
                 logger.warning("demo: %s %s not approved: %s", slug, version, exc.message)
     return created
+
+
+def demo_auditor_grant() -> None:
+    """carol (auditor) may read every demo service's last 90 days, for 30 days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from access.models import AuditorGrant
+
+    carol = User.objects.get(username="carol")
+    if AuditorGrant.objects.filter(user=carol).exists():
+        return
+    today = timezone.localdate()
+    grant = AuditorGrant.objects.create(user=carol, window_from=today - timedelta(days=90), window_to=today,
+                                        expires_at=timezone.now() + timedelta(days=30))  # fmt: skip
+    grant.services.set(Service.objects.all())
 
 
 def demo_is_loaded() -> bool:

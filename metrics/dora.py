@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
 
 from metrics.conf import small_sample_n
 from metrics.models import Deployment, DeploymentCommit, EventDelivery, Incident
-from metrics.sql import EpochSeconds, PercentileCont, distribution, rate
-from releases.models import Environment, Review, Service
+from metrics.sql import PERCENTILES, EpochSeconds, PercentileCont, distribution, rate
+from releases.models import Environment, Service
 
 DEFAULT_WINDOW = timedelta(days=30)
 
@@ -163,6 +163,40 @@ def dora_metrics(*, service: Service, environment: Environment, start: datetime,
     }
 
 
+# One pass over the window's counted changes; each PR's first review is read once (a grouped join over the
+# PRs of the window), not as a correlated subquery per row and per reference.
+_BREAKDOWN = """
+WITH rows AS (
+  SELECT dc.authored_at, dc.pr_id, d.finished_at
+  FROM metrics_deploymentcommit dc JOIN metrics_deployment d ON d.id = dc.deployment_id
+  WHERE d.service_id = %(s)s AND d.environment_id = %(e)s AND d.finished_at >= %(start)s AND d.finished_at < %(end)s
+    AND d.status <> 'in_progress' AND dc.lead_time_s IS NOT NULL
+), reviews AS (
+  SELECT pull_request_id, min(submitted_at) AS first_review FROM releases_review
+  WHERE submitted_at IS NOT NULL AND pull_request_id IN (SELECT pr_id FROM rows WHERE pr_id IS NOT NULL)
+  GROUP BY pull_request_id
+), x AS (
+  SELECT r.authored_at, r.finished_at, p.created_at, p.merged_at, rv.first_review
+  FROM rows r LEFT JOIN releases_pullrequest p ON p.id = r.pr_id LEFT JOIN reviews rv ON rv.pull_request_id = r.pr_id
+)
+SELECT
+  count(*) FILTER (WHERE created_at IS NOT NULL AND authored_at IS NOT NULL),
+  percentile_cont(PCT) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM created_at - authored_at)::float8)
+    FILTER (WHERE created_at IS NOT NULL AND authored_at IS NOT NULL),
+  count(*) FILTER (WHERE first_review IS NOT NULL AND created_at IS NOT NULL),
+  percentile_cont(PCT) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM first_review - created_at)::float8)
+    FILTER (WHERE first_review IS NOT NULL AND created_at IS NOT NULL),
+  count(*) FILTER (WHERE merged_at IS NOT NULL AND first_review IS NOT NULL),
+  percentile_cont(PCT) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM merged_at - first_review)::float8)
+    FILTER (WHERE merged_at IS NOT NULL AND first_review IS NOT NULL),
+  count(*),
+  percentile_cont(PCT)
+    WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM finished_at - COALESCE(merged_at, authored_at))::float8)
+FROM x
+"""
+_SEGMENTS = ("coding", "pickup", "review", "deploy")
+
+
 def lead_time_breakdown(*, service: Service, environment: Environment, start: datetime, end: datetime) -> dict:
     """Lead time split into coding, pickup, review and deploy time, each ``{p50, p75, p90, n}``.
 
@@ -170,38 +204,12 @@ def lead_time_breakdown(*, service: Service, environment: Environment, start: da
     deploy: merge (or, without a PR, the commit) -> the first successful deployment. Only changes that
     carry a lead time count; a segment whose timestamps are missing is left out of that segment.
     """
-    first_review = Review.objects.filter(pull_request=OuterRef("pr"), submitted_at__isnull=False).order_by(
-        "submitted_at"
-    )
-    rows = (
-        changes_in(Window(service, environment, start, end))
-        .filter(lead_time_s__isnull=False)
-        .annotate(
-            first_review=Subquery(first_review.values("submitted_at")[:1]),
-            deploy_from=Coalesce("pr__merged_at", "authored_at"),
-        )
-    )
-    segments = {
-        "coding": (F("pr__created_at"), F("authored_at")),
-        "pickup": (F("first_review"), F("pr__created_at")),
-        "review": (F("pr__merged_at"), F("first_review")),
-        "deploy": (F("deployment__finished_at"), F("deploy_from")),
-    }
-    aggregates: dict[str, Any] = {}
-    for name, (end_at, start_at) in segments.items():
-        present = Q(pk__isnull=False) if name == "deploy" else _both_present(name)
-        aggregates[f"{name}_n"] = Count("id", filter=present)
-        aggregates[name] = PercentileCont(EpochSeconds(end_at - start_at), filter=present)
-    figures = rows.aggregate(**aggregates)
-    return {name: distribution(figures[name], figures[f"{name}_n"]) for name in segments}
-
-
-def _both_present(segment: str) -> Q:
-    return {
-        "coding": Q(pr__created_at__isnull=False, authored_at__isnull=False),
-        "pickup": Q(first_review__isnull=False, pr__created_at__isnull=False),
-        "review": Q(pr__merged_at__isnull=False, first_review__isnull=False),
-    }[segment]
+    # The fractions are numbers formatted by us (as in PercentileCont); everything else is a bound parameter.
+    sql = _BREAKDOWN.replace("PCT", f"ARRAY[{', '.join(repr(float(f)) for f in PERCENTILES)}]::float8[]")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"s": service.pk, "e": environment.pk, "start": start, "end": end})
+        row = cursor.fetchone()
+    return {name: distribution(row[2 * i + 1], row[2 * i]) for i, name in enumerate(_SEGMENTS)}
 
 
 # --- drill-down: the rows behind each figure, with the rule that classified each --------------------------

@@ -84,6 +84,12 @@ class Deployment(models.Model):
         ]
         indexes = [
             models.Index(fields=["service", "environment", "finished_at", "id"], name="deployment_window"),
+            # Covers the dashboard's window aggregates (dora figures, trend) for index-only scans.
+            models.Index(
+                fields=["service", "environment", "finished_at"],
+                include=["id", "status", "is_failed", "recovered_at", "rework_rule"],
+                name="deployment_window_cover",
+            ),
             models.Index(
                 fields=["service", "environment", "finished_at", "id"],
                 condition=models.Q(status="success"),
@@ -138,6 +144,12 @@ class DeploymentCommit(models.Model):
         indexes = [
             models.Index(fields=["sha"], name="deployment_commit_sha"),
             models.Index(fields=["pr"], name="deployment_commit_pr"),
+            # Covers the per-deployment change lookups of the lead-time aggregates (figures, trend, histogram).
+            models.Index(
+                fields=["deployment"],
+                include=["id", "lead_time_s", "authored_at", "pr"],
+                name="deployment_commit_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -253,6 +265,12 @@ class GateRun(models.Model):
         constraints = [models.UniqueConstraint(fields=["service", "external_id"], name="gate_run_unique_external_id")]
         indexes = [
             models.Index(fields=["service", "started_at"], name="gate_run_window"),
+            # Covers the dashboard's gate counts and CI queue time for index-only scans.
+            models.Index(
+                fields=["service", "started_at"],
+                include=["id", "gate", "status", "duration_s", "queue_s"],
+                name="gate_run_window_cover",
+            ),
             models.Index(fields=["service", "gate", "sha"], name="gate_run_gate_sha"),
         ]
 

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 from access.auth import ReadSessionAuth, TokenAuth, request_actor
 from access.models import Scope
 from checklists.bundles.models import BundleExport
-from checklists.bundles.selectors import BundleError, BundleScope, bundle_may_export
+from checklists.bundles.selectors import BundleError, BundleScope, bundle_may_export, bundle_scope_in_grant
 from checklists.bundles.services import bundle_dir, bundle_download_record, bundle_request
 from checklists.models import Release
 from releases.models import Service
@@ -63,7 +63,7 @@ def _allowed(request: HttpRequest, scope: BundleScope) -> bool:
     token = getattr(request, "api_token", None)
     if token is not None:
         return all(token.allows(scope=Scope.RELEASES, service=service) for service in _services(scope))
-    return bundle_may_export(request.user)
+    return bundle_may_export(request.user) and bundle_scope_in_grant(request.user, scope)
 
 
 def _out(export: BundleExport) -> dict:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from access.roles import AUDITORS, RELEASE_MANAGERS
+from access.scope import audit_scope
 from checklists.bundles.models import BundleExport
 from checklists.bundles.population import Population, emergency_changes, population_collect, sample_draw
 from checklists.models import Release, ReleaseItem
@@ -258,3 +259,21 @@ def bundle_artifact_bytes(scope: BundleScope) -> int:
         estimate += sum(Artifact.objects.filter(service__slug__in=scope.services, received_at__gte=scope.start,
                                                 received_at__lt=scope.end).values_list("size", flat=True))  # fmt: skip
     return estimate
+
+
+def bundle_scope_in_grant(user, scope: BundleScope) -> bool:
+    """An auditor may export only inside an active grant: its services, its observation window."""
+    grant = audit_scope(user)
+    if grant is None:
+        return True
+    if scope.release_id:
+        release = Release.objects.filter(pk=scope.release_id).first()
+        return release is not None and grant.covers(service_id=release.service_id, moment=release.created_at)
+    service_ids = set(Service.objects.filter(slug__in=scope.services).values_list("pk", flat=True))
+    return (
+        bool(service_ids)
+        and service_ids <= grant.service_ids
+        and grant.window_from is not None
+        and grant.window_from <= scope.date_from
+        and scope.date_to <= grant.window_to
+    )

@@ -21,6 +21,7 @@ from checklists.bundles.selectors import (
     bundle_artifact_bytes,
     bundle_list,
     bundle_may_export,
+    bundle_scope_in_grant,
 )
 from checklists.bundles.services import bundle_dir, bundle_download_record, bundle_request, bundle_stream
 from ledger.signing import signing_key_fingerprint
@@ -76,6 +77,8 @@ def bundle_new(request):
     scope, release_form, period_form = _scope_from(request)
     if scope is None:
         return _page(request, release_form, period_form, status=422)
+    if not bundle_scope_in_grant(request.user, scope):
+        raise PermissionDenied("outside your audit grant (services and observation window)")
     actor = user_actor(request.user)
     try:
         if bundle_artifact_bytes(scope) <= settings.GATEHOUSE_BUNDLE_STREAM_MAX_BYTES:
@@ -95,12 +98,16 @@ def bundle_new(request):
 def bundle_status(request, pk):
     """The export's row: the page polls it (HTMX) until the bundle is ready or failed."""
     export = get_object_or_404(BundleExport.objects.select_related("requested_by"), pk=pk)
+    if not bundle_scope_in_grant(request.user, BundleScope.from_dict(export.scope)):
+        raise PermissionDenied("outside your audit grant")
     return render(request, "bundles/page.html#export-row", {"export": export})
 
 
 @exporters_only
 def bundle_download(request, pk):
     export = get_object_or_404(BundleExport, pk=pk, status=BundleExport.Status.READY)
+    if not bundle_scope_in_grant(request.user, BundleScope.from_dict(export.scope)):
+        raise PermissionDenied("outside your audit grant")
     path = bundle_dir() / export.file_name
     if not export.file_name or not path.is_file():
         raise Http404("the bundle file is no longer kept; request it again")

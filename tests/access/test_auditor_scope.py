@@ -82,3 +82,21 @@ def test_auditor_grant_command(world, auditor, capsys):
                  window_to=timezone.localdate(), expires=timezone.localdate() + timedelta(days=3))  # fmt: skip
     assert AuditorGrant.objects.get().services.get().slug == "payments"
     assert LedgerEntry.objects.filter(action="auditor.granted").exists()
+
+
+@pytest.mark.django_db
+def test_auditor_bundles_stay_inside_the_grant(world, auditor, service):
+    _grant(auditor, [service])
+    client = Client()
+    client.force_login(auditor)
+    today = timezone.localdate()
+    inside = {"services": ["payments"], "from": str(today - timedelta(days=1)), "to": str(today)}
+    outside_service = {**inside, "services": ["payments", "search"]}
+    outside_window = {**inside, "from": str(today - timedelta(days=60))}
+    assert client.post("/api/v1/bundles", inside, content_type="application/json").status_code == 202
+    for body in (outside_service, outside_window):
+        assert client.post("/api/v1/bundles", body, content_type="application/json").status_code == 403
+    assert client.post("/api/v1/bundles", {"release": world["hidden"].pk},
+                       content_type="application/json").status_code == 403  # fmt: skip
+    page = client.post("/bundles/new", {"kind": "release", "release": world["hidden"].pk})
+    assert page.status_code in (403, 422)

@@ -92,3 +92,22 @@ def run_verify(folder: Path, *args: str) -> subprocess.CompletedProcess:
     # -I -S: no site-packages at all, so the verifier proves it needs nothing beyond the standard library.
     return subprocess.run([sys.executable, "-I", "-S", "verify.py", *args], cwd=folder, capture_output=True,
                           text=True, timeout=120)  # fmt: skip
+
+
+@pytest.fixture
+def auditor(db):
+    """An auditor granted every service (present and future in the test) for a wide observation window."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from access.models import AuditorGrant
+    from releases.models import Service
+    from tests.conftest import make_user
+
+    user = make_user("carol", "auditors")
+    grant = AuditorGrant.objects.create(user=user, window_from=date(2020, 1, 1), window_to=date(2030, 12, 31),
+                                        expires_at=timezone.now() + timedelta(days=30))  # fmt: skip
+    grant.services.set(Service.objects.all())
+    user.grant = grant
+    return user
