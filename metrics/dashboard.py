@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection
 
 from metrics.dora import dora_metrics, lead_time_breakdown
-from metrics.selectors import canary_summary, ci_queue_time, dora_trend, gate_counts
+from metrics.selectors import canary_summary, dora_trend, gate_summary
 from releases.models import Environment, Service
 
 HISTOGRAM_BINS = 20
@@ -140,6 +140,7 @@ def dashboard_data(*, service: Service, environment: Environment, start: datetim
     window = {"service": service, "environment": environment, "start": start, "end": end}
     bucket = trend_bucket(start, end)
     figures = dora_metrics(**window)
+    gates, queue = gate_summary(service=service, start=start, end=end, bucket=bucket)
     return {
         "figures": figures,
         "buckets": dora_buckets(figures),
@@ -147,7 +148,7 @@ def dashboard_data(*, service: Service, environment: Environment, start: datetim
         "trend": dora_trend(**window, bucket=bucket),
         "bucket": bucket,
         "histogram": lead_time_bins(**window),
-        "gates": gate_counts(service=service, start=start, end=end, bucket=bucket),
-        "queue": ci_queue_time(service=service, start=start, end=end),
+        "gates": gates,
+        "queue": queue,
         "canary": canary_summary(**window),
     }
