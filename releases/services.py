@@ -10,14 +10,16 @@ from releases.models import Build, Commit, Environment, Service, repo_validator,
 
 
 @transaction.atomic
-def service_create(*, slug: str, name: str = "", repository: str = "", actor: str = "system") -> Service:
+def service_create(
+    *, slug: str, name: str = "", repository: str = "", cosign_public_key: str = "", actor: str = "system"
+) -> Service:
     """Create a service, or return the existing one with that slug unchanged."""
     existing = Service.objects.filter(slug=slug).first()
     if existing:
         return existing
     if repository:
         repo_validator(repository)
-    service = Service(slug=slug, name=name or slug, repository=repository)
+    service = Service(slug=slug, name=name or slug, repository=repository, cosign_public_key=cosign_public_key)
     service.full_clean()
     service.save()
     ledger_append(
