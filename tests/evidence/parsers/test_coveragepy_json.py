@@ -1,4 +1,3 @@
-import io
 import json
 import tracemalloc
 from collections.abc import Iterator
@@ -10,7 +9,7 @@ from hypothesis import strategies as st
 from evidence.parsers.base import ListSink, ParseError
 from evidence.parsers.coveragepy_json import CoveragePyJsonParser
 from tests.corpus import SKIP_REASON, corpus_file, corpus_glob
-from tests.evidence.parsers.helpers import DATA, detected_formats, parse_bytes, parse_path
+from tests.evidence.parsers.helpers import DATA, GeneratedStream, detected_formats, parse_bytes, parse_path
 
 # file: (lines_total, lines_covered, line_pct, branches_total, branches_covered, branch_pct) from totals
 # (num_statements 3027, covered_lines 2962) with plain json; meta.branch_coverage is false, as SOURCES.md says.
@@ -80,44 +79,23 @@ def test_totals_before_meta():
     assert _coverage(summary) == (2, 1, 50.0, 2, 2, 100.0)
 
 
-class _GeneratedReport(io.RawIOBase):
-    """A coverage.py JSON report made on the fly: a big "files" section costs no memory of its own."""
-
-    def __init__(self, files: int):
-        self._chunks: Iterator[bytes] = self._generate(files)
-        self._pending = b""
-
-    @staticmethod
-    def _generate(files: int) -> Iterator[bytes]:
-        yield b'{"meta": {"format": 3, "version": "7.6.1", "branch_coverage": false}, "files": {'
-        for index in range(files):
-            separator = b", " if index else b""
-            lines = b", ".join(b"%d" % line for line in range(1, 41))
-            yield separator + b'"pkg/module_%d.py": {"executed_lines": [%s], "missing_lines": [41, 42], ' % (
-                index, lines)  # fmt: skip
-            yield b'"summary": {"covered_lines": 40, "num_statements": 42}}'
-        yield b'}, "totals": {"covered_lines": %d, "num_statements": %d}}' % (40 * files, 42 * files)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while len(self._pending) < len(buffer):
-            chunk = next(self._chunks, b"")
-            if not chunk:
-                break
-            self._pending += chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+def _generated_report(files: int) -> Iterator[bytes]:
+    """A coverage.py JSON report whose big "files" section is made on the fly."""
+    yield b'{"meta": {"format": 3, "version": "7.6.1", "branch_coverage": false}, "files": {'
+    for index in range(files):
+        separator = b", " if index else b""
+        lines = b", ".join(b"%d" % line for line in range(1, 41))
+        yield separator + b'"pkg/module_%d.py": {"executed_lines": [%s], "missing_lines": [41, 42], ' % (
+            index, lines)  # fmt: skip
+        yield b'"summary": {"covered_lines": 40, "num_statements": 42}}'
+    yield b'}, "totals": {"covered_lines": %d, "num_statements": %d}}' % (40 * files, 42 * files)
 
 
 def test_memory_stays_bounded_on_a_large_report():
     files = 30_000  # about 8 MB of JSON
     tracemalloc.start()
     try:
-        summary = CoveragePyJsonParser().parse(_GeneratedReport(files), ListSink())
+        summary = CoveragePyJsonParser().parse(GeneratedStream(_generated_report(files)), ListSink())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

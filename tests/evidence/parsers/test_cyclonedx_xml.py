@@ -1,4 +1,3 @@
-import io
 import tracemalloc
 from collections.abc import Iterator
 
@@ -6,10 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.parsers.base import ComponentRow, ListSink, ParseError, SbomSummary
+from evidence.parsers.base import ComponentRow, ParseError, SbomSummary
 from evidence.parsers.cyclonedx_xml import CycloneDxXmlParser
 from tests.corpus import SKIP_REASON, corpus_file, corpus_glob
-from tests.evidence.parsers.helpers import DATA, detected_formats, parse_bytes, parse_path
+from tests.evidence.parsers.helpers import (
+    DATA,
+    CountingSink,
+    GeneratedStream,
+    detected_formats,
+    parse_bytes,
+    parse_path,
+)
 
 # file: (components, spec_version, name), counted with plain xml.etree: <component> elements under the top
 # <components> (nested included; none of these files nests), not metadata/component, not the grype
@@ -130,54 +136,21 @@ def test_bad_input_raises_parse_error(data, message):
         parse_bytes(CycloneDxXmlParser(), data)
 
 
-class _GeneratedBom(io.RawIOBase):
-    """A CycloneDX XML BOM made on the fly, so a big input costs no memory of its own."""
-
-    def __init__(self, components: int):
-        self._chunks: Iterator[bytes] = self._generate(components)
-        self._pending = b""
-
-    @staticmethod
-    def _generate(components: int) -> Iterator[bytes]:
-        yield b'<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>'
-        for index in range(components):
-            yield b'<component type="library"><name>pkg-%d</name><version>1.0.%d</version>' % (index, index)
-            yield b"<licenses><license><id>MIT</id></license></licenses>"
-            yield b"<description>%s</description></component>" % (b"d" * 50)
-        yield b"</components></bom>"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while len(self._pending) < len(buffer):
-            chunk = next(self._chunks, b"")
-            if not chunk:
-                break
-            self._pending += chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-class _CountingSink(ListSink):
-    """Counts rows instead of keeping them: the test measures the parser, not the sink."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def component(self, row) -> None:
-        self.count += 1
+def _generated_bom(components: int) -> Iterator[bytes]:
+    yield b'<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>'
+    for index in range(components):
+        yield b'<component type="library"><name>pkg-%d</name><version>1.0.%d</version>' % (index, index)
+        yield b"<licenses><license><id>MIT</id></license></licenses>"
+        yield b"<description>%s</description></component>" % (b"d" * 50)
+    yield b"</components></bom>"
 
 
 def test_memory_stays_bounded_on_a_large_bom():
     components = 50_000  # about 8 MB of XML
     tracemalloc.start()
     try:
-        sink = _CountingSink()
-        summary = CycloneDxXmlParser().parse(_GeneratedBom(components), sink)
+        sink = CountingSink()
+        summary = CycloneDxXmlParser().parse(GeneratedStream(_generated_bom(components)), sink)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -1,4 +1,3 @@
-import io
 import tracemalloc
 from collections.abc import Iterator
 
@@ -6,10 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.parsers.base import ListSink, ParseError
+from evidence.parsers.base import ParseError
 from evidence.parsers.junit import JUnitXmlParser
 from tests.corpus import SKIP_REASON, corpus_file, corpus_glob
-from tests.evidence.parsers.helpers import DATA, detected_formats, parse_bytes, parse_path
+from tests.evidence.parsers.helpers import (
+    DATA,
+    CountingSink,
+    GeneratedStream,
+    detected_formats,
+    parse_bytes,
+    parse_path,
+)
 
 # file: (tests, passed, failures, errors, skipped, flaky, duration_s, total attempts), counted from the
 # files with plain xml.etree (testcase elements and their direct children), not with this parser.
@@ -137,53 +143,20 @@ def test_namespaced_report_and_long_message():
     assert sink.test_cases[0].message == "x" * 1000
 
 
-class _GeneratedReport(io.RawIOBase):
-    """A JUnit report made on the fly, so a big input costs no memory of its own."""
-
-    def __init__(self, cases: int):
-        self._chunks: Iterator[bytes] = self._generate(cases)
-        self._pending = b""
-
-    @staticmethod
-    def _generate(cases: int) -> Iterator[bytes]:
-        yield b'<?xml version="1.0"?><testsuites><testsuite name="big">'
-        for index in range(cases):
-            yield b'<testcase classname="big.Case" name="test_%d" time="0.001">' % index
-            yield b"<system-out>%s</system-out></testcase>" % (b"o" * 50)
-        yield b"</testsuite></testsuites>"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while len(self._pending) < len(buffer):
-            chunk = next(self._chunks, b"")
-            if not chunk:
-                break
-            self._pending += chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-class _CountingSink(ListSink):
-    """Counts rows instead of keeping them: the test measures the parser, not the sink."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def test_case(self, row) -> None:
-        self.count += 1
+def _generated_report(cases: int) -> Iterator[bytes]:
+    yield b'<?xml version="1.0"?><testsuites><testsuite name="big">'
+    for index in range(cases):
+        yield b'<testcase classname="big.Case" name="test_%d" time="0.001">' % index
+        yield b"<system-out>%s</system-out></testcase>" % (b"o" * 50)
+    yield b"</testsuite></testsuites>"
 
 
 def test_memory_stays_bounded_on_a_large_report():
     cases = 60_000  # about 8 MB of XML
     tracemalloc.start()
     try:
-        sink = _CountingSink()
-        summary = JUnitXmlParser().parse(_GeneratedReport(cases), sink)
+        sink = CountingSink()
+        summary = JUnitXmlParser().parse(GeneratedStream(_generated_report(cases)), sink)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

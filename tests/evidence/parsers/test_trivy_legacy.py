@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.parsers.base import ListSink, ParseError, VulnerabilitiesSummary
+from evidence.parsers.base import ParseError, VulnerabilitiesSummary
 from evidence.parsers.trivy_legacy import TrivyLegacyParser
-from tests.evidence.parsers.helpers import DATA, detected_formats, parse_bytes, parse_path
+from tests.evidence.parsers.helpers import DATA, CountingSink, detected_formats, parse_bytes, parse_path
 
 # The corpus has no pre-2021 Trivy report: these samples follow the list format of Trivy 0.19 and earlier
 # (aquasecurity/trivy#782 shows it next to the SchemaVersion 2 object that replaced it).
@@ -96,17 +96,6 @@ def test_bad_input_raises_parse_error(data, message):
         parse_bytes(TrivyLegacyParser(), data)
 
 
-class _CountingSink(ListSink):
-    """Counts rows instead of keeping them: the test measures the parser, not the sink."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def finding(self, row) -> None:
-        self.count += 1
-
-
 def test_large_result_is_streamed_one_vulnerability_at_a_time():
     vulnerabilities = [
         {"VulnerabilityID": f"CVE-2020-{i}", "PkgName": f"pkg{i % 50}", "InstalledVersion": "1", "Severity": "LOW",
@@ -116,7 +105,7 @@ def test_large_result_is_streamed_one_vulnerability_at_a_time():
     data = json.dumps([{"Target": "big", "Vulnerabilities": vulnerabilities}]).encode()  # about 4.3 MB
     tracemalloc.start()
     try:
-        sink = _CountingSink()
+        sink = CountingSink()
         summary = TrivyLegacyParser().parse(io.BytesIO(data), sink)
         _, peak = tracemalloc.get_traced_memory()
     finally:
