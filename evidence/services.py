@@ -233,10 +233,9 @@ def artifact_parse(*, artifact_id: int) -> Artifact:
                     artifact=artifact, service=artifact.service, commit=artifact.commit,
                     kind=artifact.kind, format=artifact.format, summary={},
                 )  # fmt: skip
-                sink = CopySink(evidence)
-                with raw_open(artifact.sha256) as raw:
+                # The sink's COPY is open while the parser reads; leaving the block ends it either way.
+                with CopySink(evidence) as sink, raw_open(artifact.sha256) as raw:
                     parsed = parser_for(artifact.format).parse(open_payload(raw), sink)
-                sink.flush()
                 summary = parsed.as_dict()
                 if artifact.kind == "attestation":
                     summary["verified"] = _attestation_verified(artifact)

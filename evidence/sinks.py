@@ -1,13 +1,14 @@
-"""Persisting parser detail rows in batches with PostgreSQL COPY (never row by row)."""
+"""Persisting parser detail rows with PostgreSQL COPY (never row by row)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
 
 from django.db import connection
 
 from evidence.models import Evidence
 from evidence.parsers.base import ComponentRow, FindingRow, TestCaseRow
-
-BATCH = 5000
 
 _COLUMNS = {
     "evidence_finding": (
@@ -32,16 +33,32 @@ def _text(value: str) -> str:
 
 
 class CopySink:
-    """A RowSink that buffers rows per table and COPYs each batch into PostgreSQL."""
+    """A RowSink that streams rows into PostgreSQL through one COPY kept open while the parser reads.
+
+    One COPY for the whole report, rather than one per batch, lets the server insert rows on its own core
+    while this process parses the next ones; a COPY per batch waits for the server every batch. Use it as
+    a context manager: a normal exit completes the COPY, an exception cancels it so that the caller's
+    savepoint can roll back (the connection can run nothing else while a COPY is open).
+    """
 
     def __init__(self, evidence: Evidence):
         self.evidence_id = evidence.pk
-        self.buffers: dict[str, list[tuple]] = {table: [] for table in _COLUMNS}
-        self.counts: dict[str, int] = dict.fromkeys(_COLUMNS, 0)
+        self._table = ""  # the table of the open COPY, "" when none is open
+        self._open = ExitStack()  # the cursor and COPY of that table
+        self._write_row: Callable[[tuple], None] | None = None  # the open COPY's write_row
+
+    def __enter__(self) -> CopySink:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._table, self._write_row = "", None
+        # With an exception, psycopg ends the COPY with an error message instead of completing it.
+        self._open.__exit__(exc_type, exc, traceback)
 
     def finding(self, row: FindingRow) -> None:
-        self._add(
-            "evidence_finding",
+        if self._table != "evidence_finding":
+            self._begin("evidence_finding")
+        self._write_row(
             (
                 self.evidence_id, _clip(_text(row.category), 20), _clip(_text(row.severity), 10),
                 _clip(_text(row.rule_id), 300), _text(row.title), _text(row.location), row.line,
@@ -51,8 +68,9 @@ class CopySink:
         )  # fmt: skip
 
     def component(self, row: ComponentRow) -> None:
-        self._add(
-            "evidence_component",
+        if self._table != "evidence_component":
+            self._begin("evidence_component")
+        self._write_row(
             (
                 self.evidence_id, _text(row.name), _clip(_text(row.version), 300), _text(row.purl),
                 _text(row.licenses), _clip(_text(row.component_type), 60),
@@ -60,31 +78,23 @@ class CopySink:
         )  # fmt: skip
 
     def test_case(self, row: TestCaseRow) -> None:
-        self._add(
-            "evidence_testcase",
+        if self._table != "evidence_testcase":
+            self._begin("evidence_testcase")
+        self._write_row(
             (
                 self.evidence_id, _text(row.suite), _text(row.name), _text(row.classname),
                 _clip(row.status, 10), row.duration_s, row.attempts, _text(row.message),
             ),
         )  # fmt: skip
 
-    def _add(self, table: str, values: tuple) -> None:
-        buffer = self.buffers[table]
-        buffer.append(values)
-        if len(buffer) >= BATCH:
-            self._flush_table(table)
-
-    def _flush_table(self, table: str) -> None:
-        rows = self.buffers[table]
-        if not rows:
-            return
-        sql = f"COPY {table} ({', '.join(_COLUMNS[table])}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for values in rows:
-                copy.write_row(values)
-        self.counts[table] += len(rows)
-        self.buffers[table] = []
+    def _begin(self, table: str) -> None:
+        # Parsers write one kind of row, so this runs once per report; a parser mixing kinds would
+        # still be correct, with one COPY per switch.
+        self.flush()
+        cursor = self._open.enter_context(connection.cursor())
+        copy = self._open.enter_context(cursor.cursor.copy(f"COPY {table} ({', '.join(_COLUMNS[table])}) FROM STDIN"))
+        self._table, self._write_row = table, copy.write_row
 
     def flush(self) -> None:
-        for table in _COLUMNS:
-            self._flush_table(table)
+        """Complete the open COPY: every row written so far is in its table."""
+        self.__exit__(None, None, None)
