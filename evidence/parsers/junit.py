@@ -13,16 +13,15 @@ elements inside them. Counting rules:
   Either way attempts = 1 + the number of those rerun children.
 * ``duration_s`` sums the cases' ``time`` attributes ("1,234.5" is read as 1234.5; unreadable -> 0).
 
-The file is streamed through defusedxml's iterparse and each element is dropped once it has been read,
-so memory is bounded by the largest single test case, not the file. Entity declarations are refused.
+The file is streamed through defusedxml's guarded expat parser into callbacks that build no elements, so
+memory is bounded by the largest single message, not the file. Entity declarations are refused.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from evidence.parsers import xmlstream
 from evidence.parsers.base import Head, ParseError, Parser, RowSink, TestCaseRow, TestsSummary
@@ -32,6 +31,7 @@ _ROOTS = frozenset({"testsuites", "testsuite"})
 _FLAKY = frozenset({"flakyFailure", "flakyError"})
 _RERUNS = _FLAKY | {"rerunFailure", "rerunError"}
 _OUTCOMES = frozenset({"failure", "error", "skipped"})
+_CHILDREN = _OUTCOMES | _RERUNS  # the children of a <testcase> that count
 _MESSAGE_LIMIT = 1000
 
 
@@ -45,8 +45,8 @@ def _seconds(value: str | None) -> float:
     return seconds if math.isfinite(seconds) and seconds > 0 else 0.0
 
 
-def _message(element: Any) -> str:
-    return (element.get("message") or element.text or "").strip()[:_MESSAGE_LIMIT]
+def _message(attribute: str | None, text: list[str] | None) -> str:
+    return (attribute or "".join(text or ())).strip()[:_MESSAGE_LIMIT]
 
 
 @dataclass(slots=True)
@@ -57,24 +57,32 @@ class _Case:
     name: str
     classname: str
     duration_s: float
-    outcomes: dict[str, str] = field(default_factory=dict)  # outcome tag -> message of its first element
+    outcomes: dict[str, str] | None = None  # outcome tag -> message of its first element
     flaky_message: str | None = None
     reruns: int = 0
+    # The open outcome or rerun child: its message attribute and, without one, its text so far.
+    child_attribute: str | None = None
+    child_text: list[str] | None = None
 
-    def child(self, tag: str, element: Any) -> None:
+    def child(self, tag: str) -> None:
+        message = _message(self.child_attribute, self.child_text)
+        self.child_attribute = self.child_text = None
         if tag in _OUTCOMES:
-            self.outcomes.setdefault(tag, _message(element))
-        elif tag in _RERUNS:
+            if self.outcomes is None:
+                self.outcomes = {}
+            self.outcomes.setdefault(tag, message)
+        else:
             self.reruns += 1
             if tag in _FLAKY and self.flaky_message is None:
-                self.flaky_message = _message(element)
+                self.flaky_message = message
 
     def row(self) -> TestCaseRow:
-        if "failure" in self.outcomes:
-            status, message = "failed", self.outcomes["failure"]
-        elif "error" in self.outcomes:
-            status, message = "error", self.outcomes["error"]
-        elif "skipped" in self.outcomes:
+        outcomes = self.outcomes or {}
+        if "failure" in outcomes:
+            status, message = "failed", outcomes["failure"]
+        elif "error" in outcomes:
+            status, message = "error", outcomes["error"]
+        elif "skipped" in outcomes:
             status, message = "skipped", ""
         elif self.flaky_message is not None:
             # The message of the first failed attempt says why the test is flaky.
@@ -92,8 +100,72 @@ class _Case:
         )
 
 
-def _events(stream: BinaryIO) -> Iterator[tuple[str, Any]]:
-    return xmlstream.events(stream, what=_WHAT, documents="test reports")
+class _Reader:
+    """The xmlstream handler: follows the open elements and writes each test case's row as it ends."""
+
+    def __init__(self, sink: RowSink):
+        self.sink = sink
+        self.statuses = dict.fromkeys(("passed", "failed", "error", "skipped", "flaky"), 0)
+        self.duration = 0.0
+        self.path: list[str] = []  # local names of the open elements, root first
+        self.suites: list[str] = []  # names of the open <testsuite> elements
+        self.cases: list[_Case] = []  # open <testcase> elements (a list only because XML allows nesting them)
+        self.collecting: list[str] | None = None  # where text goes, while it is an open child's message
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        tag = xmlstream.local_name(tag)
+        path = self.path
+        if not path and tag not in _ROOTS:
+            raise ParseError(f"root element <{tag}> is not {_WHAT}: expected <testsuites> or <testsuite>")
+        self.collecting = None  # a message is the text before the child's own first child
+        if tag == "testcase":
+            self.cases.append(
+                _Case(
+                    suite=self.suites[-1] if self.suites else "",
+                    name=attributes.get("name") or "",
+                    classname=attributes.get("classname") or "",
+                    duration_s=_seconds(attributes.get("time")),
+                )
+            )
+        elif tag == "testsuite":
+            self.suites.append(attributes.get("name") or "")
+        elif path and path[-1] == "testcase" and tag in _CHILDREN:
+            case = self.cases[-1]
+            case.child_attribute = attributes.get("message")
+            if not case.child_attribute:
+                self.collecting = case.child_text = []
+        path.append(tag)
+
+    def data(self, text: str) -> None:
+        if self.collecting is not None:
+            self.collecting.append(text)
+
+    def end(self, tag: str) -> None:
+        tag = xmlstream.local_name(tag)
+        path = self.path
+        path.pop()
+        self.collecting = None
+        if tag == "testcase":
+            row = self.cases.pop().row()
+            self.sink.test_case(row)
+            self.statuses[row.status] += 1
+            self.duration += row.duration_s
+        elif tag == "testsuite":
+            self.suites.pop()
+        elif path and path[-1] == "testcase" and tag in _CHILDREN:
+            self.cases[-1].child(tag)
+
+    def summary(self) -> TestsSummary:
+        statuses = self.statuses
+        return TestsSummary(
+            tests=sum(statuses.values()),
+            passed=statuses["passed"],
+            failures=statuses["failed"],
+            errors=statuses["error"],
+            skipped=statuses["skipped"],
+            flaky=statuses["flaky"],
+            duration_s=round(self.duration, 6),
+        )
 
 
 class JUnitXmlParser(Parser):
@@ -107,53 +179,6 @@ class JUnitXmlParser(Parser):
         return head.xml_root in _ROOTS
 
     def parse(self, stream: BinaryIO, sink: RowSink) -> TestsSummary:
-        summary = TestsSummary()
-        duration = 0.0
-        path: list[Any] = []  # the open elements, root first
-        suites: list[str] = []  # names of the open <testsuite> elements
-        cases: list[_Case] = []  # open <testcase> elements (a list only because XML allows nesting them)
-        for event, element in _events(stream):
-            tag = xmlstream.local_name(element.tag)
-            if event == "start":
-                if not path and tag not in _ROOTS:
-                    raise ParseError(f"root element <{tag}> is not {_WHAT}: expected <testsuites> or <testsuite>")
-                path.append(element)
-                if tag == "testsuite":
-                    suites.append(element.get("name") or "")
-                elif tag == "testcase":
-                    cases.append(
-                        _Case(
-                            suite=suites[-1] if suites else "",
-                            name=element.get("name") or "",
-                            classname=element.get("classname") or "",
-                            duration_s=_seconds(element.get("time")),
-                        )
-                    )
-                continue
-            path.pop()
-            if tag == "testsuite":
-                suites.pop()
-            elif tag == "testcase":
-                row = cases.pop().row()
-                sink.test_case(row)
-                summary.tests += 1
-                duration += row.duration_s
-                if row.status == "failed":
-                    summary.failures += 1
-                elif row.status == "error":
-                    summary.errors += 1
-                elif row.status == "skipped":
-                    summary.skipped += 1
-                elif row.status == "flaky":
-                    summary.flaky += 1
-                else:
-                    summary.passed += 1
-            elif path and xmlstream.local_name(path[-1].tag) == "testcase":
-                cases[-1].child(tag, element)
-            # Children end before their parent, so dropping each element here keeps the tree no bigger
-            # than the current path. clear() alone would leave an empty element behind per test case.
-            element.clear()
-            if path:
-                path[-1].remove(element)
-        summary.duration_s = round(duration, 6)
-        return summary
+        reader = _Reader(sink)
+        xmlstream.read(stream, reader, what=_WHAT, documents="test reports")
+        return reader.summary()

@@ -143,6 +143,33 @@ def test_namespaced_report_and_long_message():
     assert sink.test_cases[0].message == "x" * 1000
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("<failure>  first <detail>inner</detail> tail</failure>", "first"),  # the text before the first child
+        ("<failure>a<!-- note -->b<![CDATA[ & c]]></failure>", "ab & c"),
+        ('<failure message="">from the text</failure>', "from the text"),
+        ("<failure><testcase name='inner'/>after</failure>", ""),
+    ],
+)
+def test_message_is_the_text_before_the_first_child(body, message):
+    doc = f'<testsuite name="s"><testcase name="t">{body}</testcase></testsuite>'
+    _, sink = parse_bytes(JUnitXmlParser(), doc.encode())
+    assert sink.test_cases[-1].name == "t" and sink.test_cases[-1].message == message
+
+
+def test_a_case_nested_in_a_failure_keeps_both_messages():
+    doc = (
+        '<testsuite name="s"><testcase name="outer"><failure>outer text<testcase name="inner">'
+        '<error message="inner message"/></testcase></failure></testcase></testsuite>'
+    )
+    _, sink = parse_bytes(JUnitXmlParser(), doc.encode())
+    assert [(row.name, row.status, row.message) for row in sink.test_cases] == [
+        ("inner", "error", "inner message"),
+        ("outer", "failed", "outer text"),
+    ]
+
+
 def _generated_report(cases: int) -> Iterator[bytes]:
     yield b'<?xml version="1.0"?><testsuites><testsuite name="big">'
     for index in range(cases):
@@ -178,6 +205,11 @@ def _sample(name: str) -> bytes:
         (_sample("billion-laughs.xml"), "refused unsafe JUnit XML: it declares the entity 'lol'"),
         (_sample("xxe-passwd.xml"), "entity 'xxe' pointing at file:///etc/passwd"),
         (_sample("wrong-root.xml"), "root element <coverage> is not JUnit XML"),
+        (b"<testcase/>", "root element <testcase> is not JUnit XML"),
+        (
+            b'<!DOCTYPE testsuite SYSTEM "junit.dtd"><testsuite><testcase name="t">&nope;</testcase></testsuite>',
+            "cannot read JUnit XML: undefined entity &nope;",
+        ),
         (
             b'{"testsuites": []}',
             r"cannot read JUnit XML: not well-formed \(invalid token\) \(at line 1 column 0\)",
