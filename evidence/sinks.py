@@ -22,14 +22,11 @@ _COLUMNS = {
 }  # fmt: skip
 
 
-def _clip(text: str, limit: int) -> str:
-    # Columns with a max_length are varchar(n); a hostile report must not abort the COPY.
-    return text[:limit] if len(text) > limit else text
-
-
-def _text(value: str) -> str:
-    # PostgreSQL text cannot hold NUL bytes, which hostile reports do contain.
-    return value.replace("\x00", "") if "\x00" in value else value
+def _text(value: str, limit: int | None = None) -> str:
+    # PostgreSQL text cannot hold NUL bytes, which hostile reports do contain; columns with a max_length
+    # are varchar(limit), and a hostile report must not abort the COPY. (Slicing to a length the value
+    # does not reach returns the value itself: no copy in the common case.)
+    return (value.replace("\x00", "") if "\x00" in value else value)[:limit]
 
 
 class CopySink:
@@ -60,10 +57,9 @@ class CopySink:
             self._begin("evidence_finding")
         self._write_row(
             (
-                self.evidence_id, _clip(_text(row.category), 20), _clip(_text(row.severity), 10),
-                _clip(_text(row.rule_id), 300), _text(row.title), _text(row.location), row.line,
-                _clip(_text(row.package), 300), _clip(_text(row.installed_version), 200),
-                _clip(_text(row.fixed_version), 300),
+                self.evidence_id, _text(row.category, 20), _text(row.severity, 10), _text(row.rule_id, 300),
+                _text(row.title), _text(row.location), row.line, _text(row.package, 300),
+                _text(row.installed_version, 200), _text(row.fixed_version, 300),
             ),
         )  # fmt: skip
 
@@ -72,8 +68,8 @@ class CopySink:
             self._begin("evidence_component")
         self._write_row(
             (
-                self.evidence_id, _text(row.name), _clip(_text(row.version), 300), _text(row.purl),
-                _text(row.licenses), _clip(_text(row.component_type), 60),
+                self.evidence_id, _text(row.name), _text(row.version, 300), _text(row.purl), _text(row.licenses),
+                _text(row.component_type, 60),
             ),
         )  # fmt: skip
 
@@ -83,7 +79,7 @@ class CopySink:
         self._write_row(
             (
                 self.evidence_id, _text(row.suite), _text(row.name), _text(row.classname),
-                _clip(row.status, 10), row.duration_s, row.attempts, _text(row.message),
+                row.status[:10], row.duration_s, row.attempts, _text(row.message),
             ),
         )  # fmt: skip
 

@@ -20,7 +20,7 @@ memory is bounded by the largest single message, not the file. Entity declaratio
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from evidence.parsers import xmlstream
@@ -50,58 +50,47 @@ def _message(attribute: str | None, text: list[str] | None) -> str:
 
 
 @dataclass(slots=True)
-class _Case:
-    """What has been seen of one open <testcase> so far."""
+class _Children:
+    """What the outcome and rerun children of one <testcase> said (most cases have none)."""
 
-    suite: str
-    name: str
-    classname: str
-    duration_s: float
-    outcomes: dict[str, str] | None = None  # outcome tag -> message of its first element
+    outcomes: dict[str, str] = field(default_factory=dict)  # outcome tag -> message of its first element
     flaky_message: str | None = None
     reruns: int = 0
-    # The open outcome or rerun child: its message attribute and, without one, its text so far.
-    child_attribute: str | None = None
-    child_text: list[str] | None = None
+    # The open child: its message attribute and, without one, its text so far.
+    attribute: str | None = None
+    text: list[str] | None = None
 
-    def child(self, tag: str) -> None:
-        message = _message(self.child_attribute, self.child_text)
-        self.child_attribute = self.child_text = None
+    def end(self, tag: str) -> None:
+        message = _message(self.attribute, self.text)
+        self.attribute = self.text = None
         if tag in _OUTCOMES:
-            if self.outcomes is None:
-                self.outcomes = {}
             self.outcomes.setdefault(tag, message)
         else:
             self.reruns += 1
             if tag in _FLAKY and self.flaky_message is None:
                 self.flaky_message = message
 
-    def row(self) -> TestCaseRow:
-        outcomes = self.outcomes or {}
+    def settle(self, row: TestCaseRow) -> None:
+        """Status, message and attempts of the case, from its children."""
+        outcomes = self.outcomes
         if "failure" in outcomes:
-            status, message = "failed", outcomes["failure"]
+            row.status, row.message = "failed", outcomes["failure"]
         elif "error" in outcomes:
-            status, message = "error", outcomes["error"]
+            row.status, row.message = "error", outcomes["error"]
         elif "skipped" in outcomes:
-            status, message = "skipped", ""
+            row.status = "skipped"
         elif self.flaky_message is not None:
             # The message of the first failed attempt says why the test is flaky.
-            status, message = "flaky", self.flaky_message
-        else:
-            status, message = "passed", ""
-        return TestCaseRow(
-            suite=self.suite,
-            name=self.name,
-            classname=self.classname,
-            status=status,
-            duration_s=self.duration_s,
-            attempts=1 + self.reruns,
-            message=message,
-        )
+            row.status, row.message = "flaky", self.flaky_message
+        row.attempts = 1 + self.reruns
 
 
 class _Reader:
-    """The xmlstream handler: follows the open elements and writes each test case's row as it ends."""
+    """The xmlstream handler: follows the open elements and writes each test case's row as it ends.
+
+    It runs for every element of reports with millions of them, so a case's row is made once, when the
+    case opens (passed, one attempt), and the children's bookkeeping only for cases that have children.
+    """
 
     def __init__(self, sink: RowSink):
         self.sink = sink
@@ -109,7 +98,9 @@ class _Reader:
         self.duration = 0.0
         self.path: list[str] = []  # local names of the open elements, root first
         self.suites: list[str] = []  # names of the open <testsuite> elements
-        self.cases: list[_Case] = []  # open <testcase> elements (a list only because XML allows nesting them)
+        # The open <testcase> elements (lists only because XML allows nesting them) and their children.
+        self.cases: list[TestCaseRow] = []
+        self.children: list[_Children | None] = []
         self.collecting: list[str] | None = None  # where text goes, while it is an open child's message
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
@@ -120,20 +111,23 @@ class _Reader:
         self.collecting = None  # a message is the text before the child's own first child
         if tag == "testcase":
             self.cases.append(
-                _Case(
+                TestCaseRow(
                     suite=self.suites[-1] if self.suites else "",
                     name=attributes.get("name") or "",
                     classname=attributes.get("classname") or "",
                     duration_s=_seconds(attributes.get("time")),
                 )
             )
+            self.children.append(None)
         elif tag == "testsuite":
             self.suites.append(attributes.get("name") or "")
         elif path and path[-1] == "testcase" and tag in _CHILDREN:
-            case = self.cases[-1]
-            case.child_attribute = attributes.get("message")
-            if not case.child_attribute:
-                self.collecting = case.child_text = []
+            children = self.children[-1]
+            if children is None:
+                children = self.children[-1] = _Children()
+            children.attribute = attributes.get("message")
+            if not children.attribute:
+                self.collecting = children.text = []
         path.append(tag)
 
     def data(self, text: str) -> None:
@@ -146,14 +140,17 @@ class _Reader:
         path.pop()
         self.collecting = None
         if tag == "testcase":
-            row = self.cases.pop().row()
+            row = self.cases.pop()
+            children = self.children.pop()
+            if children is not None:
+                children.settle(row)
             self.sink.test_case(row)
             self.statuses[row.status] += 1
             self.duration += row.duration_s
         elif tag == "testsuite":
             self.suites.pop()
         elif path and path[-1] == "testcase" and tag in _CHILDREN:
-            self.cases[-1].child(tag)
+            self.children[-1].end(tag)
 
     def summary(self) -> TestsSummary:
         statuses = self.statuses
