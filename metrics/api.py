@@ -17,11 +17,11 @@ from access.services import api_token_authenticate
 from metrics.adapters.base import Hints
 from metrics.adapters.registry import ADAPTERS
 from metrics.dashboard import trend_bucket
-from metrics.dora import DEFAULT_WINDOW, DRILLDOWN, dora_metrics, dora_rows, lead_time_breakdown
+from metrics.dora import BUCKETS, DEFAULT_WINDOW, DRILLDOWN, dora_metrics, dora_rows, dora_trend, lead_time_breakdown
 from metrics.flakiness import gate_flakiness, junit_test_flakiness, quarantine_list
 from metrics.intake import event_delivery_receive, event_record, event_service
 from metrics.schemas import DeploymentIn, EventOut, FlagFlipIn, GateRunIn, IncidentIn, Refusal
-from metrics.selectors import BUCKETS, ci_queue_time, dora_trend, gate_counts
+from metrics.selectors import ci_queue_time, gate_counts
 from metrics.services import EventError
 from releases.models import Environment
 

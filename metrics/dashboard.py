@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db import connection
 
-from metrics.dora import dora_metrics, lead_time_breakdown
-from metrics.selectors import canary_summary, dora_trend, gate_summary
+from metrics.dora import dora_report, lead_time_breakdown
+from metrics.selectors import canary_summary, ci_queue_time, gate_counts
 from releases.models import Environment, Service
 
 HISTOGRAM_BINS = 20
@@ -104,9 +104,9 @@ def dora_buckets(figures: dict[str, Any]) -> dict[str, str | None]:
 
 _HISTOGRAM = """
 WITH v AS (
-  SELECT dc.lead_time_s AS s FROM metrics_deploymentcommit dc JOIN metrics_deployment d ON d.id = dc.deployment_id
-  WHERE d.service_id = %(s)s AND d.environment_id = %(e)s AND d.finished_at >= %(start)s AND d.finished_at < %(end)s
-    AND d.status <> 'in_progress' AND dc.lead_time_s IS NOT NULL
+  SELECT lead_time_s AS s FROM metrics_deploymentcommit
+  WHERE service_id = %(s)s AND environment_id = %(e)s AND deployed_at >= %(start)s AND deployed_at < %(end)s
+    AND lead_time_s IS NOT NULL
 ), r AS (SELECT min(s) AS lo, max(s) AS hi FROM v)
 SELECT b, count(*), min(r.lo), min(r.hi) FROM (
   SELECT LEAST(width_bucket(v.s, r.lo, r.hi + 1e-9, %(bins)s), %(bins)s) AS b FROM v, r
@@ -139,16 +139,15 @@ def dashboard_data(*, service: Service, environment: Environment, start: datetim
     """Every figure, trend and table of the dashboard for [start, end) (each one SQL aggregate)."""
     window = {"service": service, "environment": environment, "start": start, "end": end}
     bucket = trend_bucket(start, end)
-    figures = dora_metrics(**window)
-    gates, queue = gate_summary(service=service, start=start, end=end, bucket=bucket)
+    figures, trend = dora_report(**window, bucket=bucket)
     return {
         "figures": figures,
         "buckets": dora_buckets(figures),
         "breakdown": lead_time_breakdown(**window),
-        "trend": dora_trend(**window, bucket=bucket),
+        "trend": trend,
         "bucket": bucket,
         "histogram": lead_time_bins(**window),
-        "gates": gates,
-        "queue": queue,
+        "gates": gate_counts(service=service, start=start, end=end, bucket=bucket),
+        "queue": ci_queue_time(service=service, start=start, end=end),
         "canary": canary_summary(**window),
     }

@@ -121,8 +121,10 @@ WITH scope AS (
   FROM chosen ch LEFT JOIN merged m ON m.id = ch.pr_id
 )
 INSERT INTO metrics_deploymentcommit
-  (deployment_id, sha, authored_at, pr_id, origin, is_revert, is_hotfix, reverts_pr_id, reverts_sha, lead_time_s)
-SELECT ds.deployment_id, ds.sha, ds.authored_at, ds.pr_id, ds.origin,
+  (deployment_id, service_id, environment_id, deployed_at, sha, authored_at, pr_id, origin, is_revert, is_hotfix,
+   reverts_pr_id, reverts_sha, lead_time_s)
+SELECT ds.deployment_id, d.service_id, d.environment_id, CASE WHEN d.status <> 'in_progress' THEN d.finished_at END,
+  ds.sha, ds.authored_at, ds.pr_id, ds.origin,
   COALESCE(ds.pr_revert, false) OR ds.reverted_sha IS NOT NULL, COALESCE(ds.pr_hotfix, false),
   COALESCE(
     (SELECT x.id FROM merged x WHERE ds.pr_revert AND x.id <> ds.pr_id AND x.merged_at <= ds.pr_merged_at
@@ -131,7 +133,7 @@ SELECT ds.deployment_id, ds.sha, ds.authored_at, ds.pr_id, ds.origin,
        SELECT 1 FROM releases_pullrequestcommit pc WHERE pc.pull_request_id = x.id AND pc.sha = ds.reverted_sha))
      ORDER BY x.merged_at LIMIT 1)),
   COALESCE(ds.reverted_sha, ''), NULL
-FROM described ds
+FROM described ds JOIN metrics_deployment d ON d.id = ds.deployment_id
 """
 
 # Lead time: only on the first successful deployment of the pair that ships the change (same SHA or PR).

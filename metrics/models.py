@@ -137,6 +137,11 @@ class DeploymentCommit(models.Model):
     reverts_sha = models.CharField(max_length=40, blank=True)
     # Set only on the first successful deployment of the service and environment that ships the change.
     lead_time_s = models.FloatField(null=True, blank=True)
+    # Copies of the deployment's service, environment and finished_at (null while it is in progress), so the
+    # dashboard's window over changes is one index range instead of a join with a million deployments.
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    deployed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["authored_at", "sha"]
@@ -144,11 +149,11 @@ class DeploymentCommit(models.Model):
         indexes = [
             models.Index(fields=["sha"], name="deployment_commit_sha"),
             models.Index(fields=["pr"], name="deployment_commit_pr"),
-            # Covers the per-deployment change lookups of the lead-time aggregates (figures, trend, histogram).
+            # Covers the dashboard's lead-time aggregates (figures, trend, histogram, breakdown): index-only scans.
             models.Index(
-                fields=["deployment"],
-                include=["id", "lead_time_s", "authored_at", "pr"],
-                name="deployment_commit_cover",
+                fields=["service", "environment", "deployed_at"],
+                include=["deployment", "lead_time_s", "authored_at", "pr"],
+                name="deployment_commit_window",
             ),
         ]
 
@@ -276,6 +281,56 @@ class GateRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gate}@{self.sha[:12]} #{self.attempt}: {self.status}"
+
+
+class GateRunDay(models.Model):
+    """Gate runs counted per service, gate and UTC day: the dashboard's pass/fail stacks over long windows.
+
+    Kept by PostgreSQL triggers on ``metrics_gaterun`` (migration 0003) in the same transaction as every
+    insert, update and delete, whichever path wrote the run: never written by Python.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    gate = models.CharField(max_length=300)
+    day = models.DateField()
+    passed = models.PositiveIntegerField()
+    failed = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["day", "gate"]
+        # Covering: a window's counts are read by index-only scans.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "day", "gate"], include=["passed", "failed"], name="gate_run_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gate} {self.day}: {self.passed} pass, {self.failed} fail"
+
+
+class QueueTimeDay(models.Model):
+    """How many gate runs of a service waited exactly ``queue_s`` seconds on a UTC day (kept by the same triggers).
+
+    CI queue times come in whole seconds (GitHub's timestamps), so a year of runs folds into a few thousand
+    (value, runs) rows from which exact continuous percentiles are read (``metrics.sql.weighted_percentiles``).
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    queue_s = models.FloatField()
+    runs = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["day", "queue_s"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "day", "queue_s"], include=["runs"], name="queue_time_day_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.runs} runs queued {self.queue_s} s"
 
 
 class GateQuarantine(models.Model):

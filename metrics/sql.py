@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import Aggregate, FloatField, Func
+from django.db.models import FloatField, Func
 
 PERCENTILES = (0.5, 0.75, 0.9)
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL ``percentile_cont(ARRAY[...]) WITHIN GROUP (ORDER BY expr)``: linear interpolation, one sort.
-
-    Returns a list with one value per fraction (or None when no row qualifies). Honours ``filter=Q(...)``.
-    """
-
-    function = "percentile_cont"
-    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
-    allow_distinct = False
-
-    def __init__(self, expression: Any, fractions: Sequence[float] = PERCENTILES, **extra: Any):
-        if not fractions or not all(isinstance(f, int | float) and 0 <= f <= 1 for f in fractions):
-            raise ValueError("fractions must be numbers between 0 and 1")
-        # Numbers only, formatted by us: safe to place in the SQL text.
-        fractions_sql = ", ".join(repr(float(f)) for f in fractions)
-        super().__init__(expression, output_field=ArrayField(FloatField()), fractions=fractions_sql, **extra)
+# The same fractions as an SQL array literal for hand-written queries (numbers formatted by us, never input).
+PERCENTILES_SQL = f"ARRAY[{', '.join(repr(float(f)) for f in PERCENTILES)}]::float8[]"
 
 
 class EpochSeconds(Func):

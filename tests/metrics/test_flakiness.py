@@ -10,9 +10,10 @@ from django.utils import timezone
 from evidence.models import Artifact, Evidence
 from evidence.models import TestCase as JUnitCase
 from ledger.models import LedgerEntry
+from metrics.dora import dora_trend
 from metrics.flakiness import gate_flakiness, gate_runs_for, junit_test_flakiness, quarantine_list, quarantined_gates
 from metrics.jobs import metrics_refresh
-from metrics.selectors import canary_summary, ci_queue_time, dora_trend, gate_counts
+from metrics.selectors import canary_summary, ci_queue_time, gate_counts
 from metrics.services import EventError, gate_run_record, quarantine_create, quarantine_expire
 from releases.models import Environment
 from releases.services import commit_get_or_create

@@ -2,7 +2,6 @@
 
 import pytest
 
-from metrics.sql import PercentileCont
 from tests.metrics.conftest import (
     assert_full_recompute_agrees,
     at,
@@ -108,8 +107,3 @@ def test_small_sample_flag(service, settings):
     assert figures(service, at(-1), at(24))["small_sample"] is False  # 3 deployments, no distributions
     deploy(service, "D9", "9a", at(5), commits=[("9a", at(4))])  # one lead time: n = 1 < 3
     assert figures(service, at(-1), at(24))["small_sample"] is True
-
-
-def test_percentile_aggregate_refuses_bad_fractions():
-    with pytest.raises(ValueError):
-        PercentileCont("x", [1.5])
