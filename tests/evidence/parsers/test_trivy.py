@@ -73,6 +73,17 @@ def test_same_cve_at_two_paths_counts_twice():
     assert [r.location for r in sink.findings] == ["a/package.json", "b/package.json"]
 
 
+@pytest.mark.parametrize("shift", [-9, -8, -4, -1, 0])
+def test_secrets_are_found_when_their_key_straddles_a_read(shift):
+    # The parser looks for the section names in 1 MiB reads before its slow pass over them.
+    head = b'{"SchemaVersion": 2, "ArtifactName": ".", "Results": [{"Target": "app/.env",'
+    padding = b" " * (1024 * 1024 - len(head) + shift)
+    doc = head + padding + b'"Secrets": [{"RuleID": "aws-key", "Severity": "CRITICAL", "StartLine": 3}]}]}'
+    summary, sink = parse_bytes(TrivyJsonParser(), doc)
+    assert summary.secrets == 1
+    assert (sink.findings[0].category, sink.findings[0].location, sink.findings[0].line) == ("secret", "app/.env", 3)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
