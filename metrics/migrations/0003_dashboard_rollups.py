@@ -18,6 +18,7 @@ FROM metrics_deployment d WHERE d.id = dc.deployment_id;
 SET CONSTRAINTS ALL IMMEDIATE;
 """
 
+# Concurrent writers lock rollup rows in one order (the unique key's), so two bulk loads cannot deadlock.
 # Runs a statement removed are subtracted first (an update is a removal plus an insertion), then the runs it
 # added are counted in; a (day, gate) or (day, queue time) left with no runs disappears. Static SQL per branch:
 # PL/pgSQL plans a statement when it first runs, so the INSERT trigger never touches the absent old table.
@@ -45,12 +46,12 @@ BEGIN
     INSERT INTO metrics_gaterunday AS r (service_id, gate, day, passed, failed)
     SELECT service_id, gate, (started_at AT TIME ZONE 'UTC')::date,
       count(*) FILTER (WHERE status = 'pass'), count(*) FILTER (WHERE status <> 'pass')
-    FROM gaterun_new GROUP BY 1, 2, 3
+    FROM gaterun_new GROUP BY 1, 2, 3 ORDER BY 1, 3, 2
     ON CONFLICT (service_id, day, gate) DO UPDATE
       SET passed = r.passed + EXCLUDED.passed, failed = r.failed + EXCLUDED.failed;
     INSERT INTO metrics_queuetimeday AS r (service_id, day, queue_s, runs)
     SELECT service_id, (started_at AT TIME ZONE 'UTC')::date, queue_s, count(*)
-    FROM gaterun_new WHERE queue_s IS NOT NULL GROUP BY 1, 2, 3
+    FROM gaterun_new WHERE queue_s IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (service_id, day, queue_s) DO UPDATE SET runs = r.runs + EXCLUDED.runs;
   END IF;
   RETURN NULL;
