@@ -232,6 +232,8 @@ GATEHOUSE_SIGNING_KEY_FILE = Path(os.environ.get("GATEHOUSE_SIGNING_KEY_FILE", D
 GATEHOUSE_BUNDLE_DIR = Path(os.environ.get("GATEHOUSE_BUNDLE_DIR", DATA_DIR / "bundles"))
 # Bundles whose artifacts add up to less than this stream straight to the browser; larger ones are built by a job.
 GATEHOUSE_BUNDLE_STREAM_MAX_BYTES = env_int("GATEHOUSE_BUNDLE_STREAM_MAX_BYTES", 64 * 1024 * 1024)
+# Built bundle files are removed this many days after they were built (the request and its ledger entries stay).
+GATEHOUSE_BUNDLE_KEEP_DAYS = env_int("GATEHOUSE_BUNDLE_KEEP_DAYS", 14)
 
 # /metrics (Prometheus): open to loopback scrapers while empty; otherwise `Authorization: Bearer <token>`.
 METRICS_TOKEN = env_str("METRICS_TOKEN")

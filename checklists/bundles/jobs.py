@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_rq
 
-from checklists.bundles.services import bundle_build
+from checklists.bundles.services import bundle_build, bundles_expire
 
 
 def enqueue_build(export_id: int) -> None:
@@ -14,3 +14,8 @@ def enqueue_build(export_id: int) -> None:
 
 def build_bundle(export_id: int) -> str:
     return bundle_build(export_id=export_id).status
+
+
+def expire_bundles() -> int:
+    """Run hourly by the RQ cron scheduler (config/cron.py): remove bundle files past their keep time."""
+    return bundles_expire()

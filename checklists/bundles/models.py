@@ -14,6 +14,7 @@ class BundleExport(models.Model):
         BUILDING = "building"
         READY = "ready"
         FAILED = "failed"
+        EXPIRED = "expired"  # built, then its file was removed after GATEHOUSE_BUNDLE_KEEP_DAYS
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     scope = models.JSONField(help_text="release id, or services + from/to + sample seed/size")
@@ -37,7 +38,7 @@ class BundleExport(models.Model):
 
     @property
     def progress_pct(self) -> int:
-        if self.status == self.Status.READY:
+        if self.status in (self.Status.READY, self.Status.EXPIRED):
             return 100
         if not self.bytes_total:
             return 0
@@ -45,4 +46,4 @@ class BundleExport(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.READY, self.Status.FAILED)
+        return self.status in (self.Status.READY, self.Status.FAILED, self.Status.EXPIRED)

@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -130,6 +131,29 @@ def _failed(export: BundleExport, message: str) -> BundleExport:
     ledger_append(actor=export.actor, action="bundle.failed", subject_type="bundle", subject_id=export.pk,
                   data={"scope": export.scope, "error": message})  # fmt: skip
     return export
+
+
+def bundles_expire(*, now: datetime | None = None) -> int:
+    """Remove bundle files kept longer than GATEHOUSE_BUNDLE_KEEP_DAYS; returns how many expired.
+
+    The export row and its ledger entries stay (who built what, with which manifest hash); only the file
+    goes, and the page offers to request it again. Leftover ``.part`` files of builds that died are removed too.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.GATEHOUSE_BUNDLE_KEEP_DAYS)
+    expired = 0
+    for export in BundleExport.objects.filter(status=BundleExport.Status.READY, finished_at__lt=cutoff):
+        with transaction.atomic():
+            BundleExport.objects.filter(pk=export.pk).update(status=BundleExport.Status.EXPIRED)
+            ledger_append(actor="gatehouse", action="bundle.expired", subject_type="bundle", subject_id=export.pk,
+                          data={"manifest_sha256": export.manifest_sha256, "size": export.size})  # fmt: skip
+        (bundle_dir() / export.file_name).unlink(missing_ok=True)
+        expired += 1
+    for partial in bundle_dir().glob("*.part"):
+        # A build writes its .part continuously: one untouched for a day belongs to a worker that died.
+        if partial.stat().st_mtime < time.time() - 86400:
+            partial.unlink(missing_ok=True)
+    return expired
 
 
 def bundle_download_record(*, export: BundleExport, actor: str) -> None:

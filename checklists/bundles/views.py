@@ -46,6 +46,7 @@ def _page(request, release_form=None, period_form=None, status=200):
         "exports": bundle_list(),
         "fingerprint": signing_key_fingerprint(),
         "stream_limit_mb": settings.GATEHOUSE_BUNDLE_STREAM_MAX_BYTES // (1024 * 1024),
+        "keep_days": settings.GATEHOUSE_BUNDLE_KEEP_DAYS,
     }
     return render(request, "bundles/page.html", context, status=status)
 
@@ -100,7 +101,8 @@ def bundle_status(request, pk):
     export = get_object_or_404(BundleExport.objects.select_related("requested_by"), pk=pk)
     if not bundle_scope_in_grant(request.user, BundleScope.from_dict(export.scope)):
         raise PermissionDenied("outside your audit grant")
-    return render(request, "bundles/page.html#export-row", {"export": export})
+    context = {"export": export, "keep_days": settings.GATEHOUSE_BUNDLE_KEEP_DAYS}
+    return render(request, "bundles/page.html#export-row", context)
 
 
 @exporters_only

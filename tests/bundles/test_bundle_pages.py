@@ -1,13 +1,17 @@
 """The bundles page and API: who may export, streaming small bundles, jobs with progress, recorded downloads."""
 
 import io
+import os
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 
 from access.services import api_token_create
+from checklists.bundles.jobs import expire_bundles
 from checklists.bundles.models import BundleExport
+from checklists.bundles.services import bundle_dir, bundles_expire
 from ledger.models import LedgerEntry
 from ledger.signing import signing_key_fingerprint
 from releases.services import service_create
@@ -68,6 +72,36 @@ def test_a_large_bundle_is_built_by_a_job_then_downloaded(approved_release, audi
     entry = LedgerEntry.objects.get(action="bundle.downloaded")
     assert entry.actor == "user:carol" and entry.data["manifest_sha256"] == export.manifest_sha256
     assert LedgerEntry.objects.filter(action__in=["bundle.requested", "bundle.built"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_bundle_files_expire_after_the_keep_time(approved_release, auditor, settings, run_jobs,
+                                                 django_capture_on_commit_callbacks):  # fmt: skip
+    settings.GATEHOUSE_BUNDLE_STREAM_MAX_BYTES = 0
+    settings.GATEHOUSE_BUNDLE_KEEP_DAYS = 3
+    client = _client(auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/bundles/new", {"kind": "release", "release": approved_release.pk})
+    run_jobs()
+    export = BundleExport.objects.get(status="ready")
+    kept = bundle_dir() / export.file_name
+    stale_part = bundle_dir() / "bundle-999-dead.zip.part"
+    stale_part.write_bytes(b"half a zip")
+    os.utime(stale_part, (0, 0))
+    fresh_part = bundle_dir() / "bundle-1000-building.zip.part"
+    fresh_part.write_bytes(b"being written")
+    assert bundles_expire(now=export.finished_at + timedelta(days=2)) == 0 and kept.is_file()
+    assert expire_bundles() == 0  # the cron job: nothing is three days old yet
+    assert bundles_expire(now=export.finished_at + timedelta(days=3, seconds=1)) == 1
+    export.refresh_from_db()
+    assert export.status == "expired" and export.is_finished and not kept.exists()
+    assert not stale_part.exists() and fresh_part.exists()
+    entry = LedgerEntry.objects.get(action="bundle.expired")
+    assert entry.subject_id == str(export.pk) and entry.data["manifest_sha256"] == export.manifest_sha256
+    row = client.get(f"/bundles/{export.pk}/").content.decode()
+    assert "removed after 3 days" in row and "Download" not in row and "hx-trigger" not in row
+    assert client.get(f"/bundles/{export.pk}/download").status_code == 404
+    assert bundles_expire(now=export.finished_at + timedelta(days=30)) == 0  # once only
 
 
 @pytest.mark.django_db
