@@ -10,15 +10,21 @@ from django.db import connection
 from evidence.models import Evidence
 from evidence.parsers.base import ComponentRow, FindingRow, TestCaseRow
 
+# Each table's columns in COPY order, with their types: given the types, psycopg picks each column's
+# dumper once per COPY instead of once per value, a third of the client's cost of writing a row.
 _COLUMNS = {
-    "evidence_finding": (
-        "evidence_id", "category", "severity", "rule_id", "title", "location", "line", "package",
-        "installed_version", "fixed_version",
-    ),
-    "evidence_component": ("evidence_id", "name", "version", "purl", "licenses", "component_type"),
-    "evidence_testcase": (
-        "evidence_id", "suite", "name", "classname", "status", "duration_s", "attempts", "message",
-    ),
+    "evidence_finding": {
+        "evidence_id": "int8", "category": "text", "severity": "text", "rule_id": "text", "title": "text",
+        "location": "text", "line": "int4", "package": "text", "installed_version": "text", "fixed_version": "text",
+    },
+    "evidence_component": {
+        "evidence_id": "int8", "name": "text", "version": "text", "purl": "text", "licenses": "text",
+        "component_type": "text",
+    },
+    "evidence_testcase": {
+        "evidence_id": "int8", "suite": "text", "name": "text", "classname": "text", "status": "text",
+        "duration_s": "float8", "attempts": "int4", "message": "text",
+    },
 }  # fmt: skip
 
 
@@ -88,7 +94,9 @@ class CopySink:
         # still be correct, with one COPY per switch.
         self.flush()
         cursor = self._open.enter_context(connection.cursor())
-        copy = self._open.enter_context(cursor.cursor.copy(f"COPY {table} ({', '.join(_COLUMNS[table])}) FROM STDIN"))
+        columns = _COLUMNS[table]
+        copy = self._open.enter_context(cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN"))
+        copy.set_types(list(columns.values()))
         self._table, self._write_row = table, copy.write_row
 
     def flush(self) -> None:

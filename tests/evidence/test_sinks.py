@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from evidence import models
+from evidence import models, sinks
 from evidence.models import Artifact, Component, Evidence, Finding
 from evidence.parsers import base
 from evidence.parsers.base import ComponentRow, FindingRow, ParseError
@@ -58,3 +58,15 @@ def test_a_report_failing_after_many_rows_leaves_none_behind(service, tmp_path):
         call_command("ingest", str(path), service="payments", commit=SHA)
     assert Artifact.objects.get().status == "failed"
     assert not Evidence.objects.exists() and not models.TestCase.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", sorted(sinks._COLUMNS))
+def test_the_copy_types_are_the_columns_types(table):
+    # psycopg dumps each value by the declared type: a migration changing a column must change it here too.
+    declared = {"bigint": "int8", "integer": "int4", "double precision": "float8", "text": "text",
+                "character varying": "text"}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s", [table])
+        columns = {name: declared[data_type] for name, data_type in cursor.fetchall() if name != "id"}
+    assert sinks._COLUMNS[table] == columns
