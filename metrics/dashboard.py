@@ -135,6 +135,19 @@ def trend_bucket(start: datetime, end: datetime) -> str:
     return "day" if days <= 31 else "week" if days <= 190 else "month"
 
 
+def gate_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``gate_counts`` rows summed per gate over the window, most failures first: the page's short table."""
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        total = totals.setdefault(row["gate"], {"gate": row["gate"], "passed": 0, "failed": 0})
+        total["passed"] += row["passed"]
+        total["failed"] += row["failed"]
+    for total in totals.values():
+        total["runs"] = total["passed"] + total["failed"]
+        total["failure_rate"] = total["failed"] / total["runs"] if total["runs"] else None
+    return sorted(totals.values(), key=lambda total: (-total["failed"], total["gate"]))
+
+
 def dashboard_data(*, service: Service, environment: Environment, start: datetime, end: datetime) -> dict[str, Any]:
     """Every figure, trend and table of the dashboard for [start, end) (each one SQL aggregate)."""
     window = {"service": service, "environment": environment, "start": start, "end": end}
@@ -147,7 +160,8 @@ def dashboard_data(*, service: Service, environment: Environment, start: datetim
         "trend": trend,
         "bucket": bucket,
         "histogram": lead_time_bins(**window),
-        "gates": gate_counts(service=service, start=start, end=end, bucket=bucket),
+        "gates": (gates := gate_counts(service=service, start=start, end=end, bucket=bucket)),
+        "gate_totals": gate_totals(gates),
         "queue": ci_queue_time(service=service, start=start, end=end),
         "canary": canary_summary(**window),
     }

@@ -13,16 +13,16 @@ import pytest
 from django.db import connection
 
 from metrics import benchmark
-from metrics.dashboard import dashboard_data
+from metrics.dashboard import dashboard_data, trend_bucket
 from releases.models import Environment, Service
 
 pytestmark = pytest.mark.django_db
 
-PARTS = "deployments, lead, segments, incidents, queue, canary"
+PARTS = "deployments, lead, segments, incidents, queue, recovery_trend, lead_trend, canary"
 
 
 def baseline_parts(service, environment, start, end) -> dict:
-    params = {"s": service.pk, "e": environment.pk, "start": start, "end": end}
+    params = {"s": service.pk, "e": environment.pk, "start": start, "end": end, "bucket": trend_bucket(start, end)}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT to_jsonb(b) FROM ({benchmark._BASELINE}) b({PARTS})", params)
         return json.loads(cursor.fetchone()[0])  # Django leaves jsonb undecoded for JSONField
@@ -56,4 +56,7 @@ def test_dashboard_figures_equal_the_baseline_query(days):
     assert values(figures["time_to_detect_s"]) == pytest.approx(incidents["f3"])
     assert page["queue"]["n"] == queue["f1"] and values(page["queue"]) == pytest.approx(queue["f2"])
     assert values(page["canary"]["duration_s"]) == expected["canary"]
+    trend = page["trend"]
+    assert [row["recovery_p50_s"] for row in trend] == pytest.approx([r["f2"] for r in expected["recovery_trend"]])
+    assert [row["lead_time_p50_s"] for row in trend] == pytest.approx([r["f2"] for r in expected["lead_trend"]])
     assert sum(row["passed"] + row["failed"] for row in page["gates"]) == queue["f1"]  # every seeded run has one

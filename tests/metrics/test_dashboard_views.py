@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from access.models import AuditorGrant
+from metrics.dashboard import gate_totals
 from metrics.demo import demo_metrics_load, demo_metrics_plan
 from metrics.models import GateQuarantine
 from releases.services import service_create
@@ -39,6 +40,24 @@ def test_dashboard_renders_for_each_role(client, loaded, who, request):
     charts = json.loads(page.split('id="metrics-charts" type="application/json">')[1].split("</script>")[0])
     assert {"trend-cfr", "trend-lead-time", "lead-time-histogram", "gate-stack", "percentiles"} <= set(charts)
     assert 'href="/metrics/rows/lead_time/?service=payments&amp;environment=production&amp;window=30"' in page
+    gates = page.split('<table id="gates">')[1].split("</table>")[0]
+    assert gates.count("<tr>") > 2 and "No gate runs" not in gates
+
+
+def test_gate_totals_sum_the_buckets_per_gate_most_failures_first():
+    day1, day2 = timezone.now(), timezone.now() + timedelta(days=1)
+    rows = [
+        {"bucket": day1, "gate": "unit", "passed": 3, "failed": 1},
+        {"bucket": day1, "gate": "e2e", "passed": 0, "failed": 2},
+        {"bucket": day2, "gate": "unit", "passed": 1, "failed": 1},
+        {"bucket": day2, "gate": "lint", "passed": 4, "failed": 0},
+    ]
+    assert gate_totals(rows) == [
+        {"gate": "e2e", "passed": 0, "failed": 2, "runs": 2, "failure_rate": 1.0},
+        {"gate": "unit", "passed": 4, "failed": 2, "runs": 6, "failure_rate": 2 / 6},
+        {"gate": "lint", "passed": 4, "failed": 0, "runs": 4, "failure_rate": 0.0},
+    ]
+    assert gate_totals([]) == []
 
 
 def test_auditor_sees_only_granted_services(client, loaded, auditor):
