@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from rq import SimpleWorker
 
 from access.roles import AUDITORS, ENGINEERS, RELEASE_MANAGERS, roles_sync
@@ -31,11 +31,15 @@ def _with_db(url: str, db: int) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_redis():
+    url = _with_db(settings.REDIS_URL, TEST_REDIS_DB)
+    # django_rq copied RQ_QUEUES at import, so its queue dicts are changed in place.
     for queue in settings.RQ_QUEUES.values():
-        queue["URL"] = _with_db(settings.REDIS_URL, TEST_REDIS_DB)
-    settings.CACHES["default"]["LOCATION"] = _with_db(settings.REDIS_URL, TEST_REDIS_DB)
-    django_rq.get_connection("ingest").flushdb()
-    yield
+        queue["URL"] = url
+    # The cache backend may exist already: override_settings rebuilds it, so cache.clear() below can only
+    # ever flush the test database, never the one a running `make run` uses.
+    with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": url}}):
+        django_rq.get_connection("ingest").flushdb()
+        yield
 
 
 @pytest.fixture(autouse=True)
