@@ -138,8 +138,8 @@ def _mentions(stream: BinaryIO, needles: tuple[bytes, ...]) -> bool:
     tail = b""
     overlap = max(map(len, needles)) - 1  # a needle may straddle two chunks
     while chunk := stream.read(1024 * 1024):
-        window = tail + chunk
-        if any(needle in window for needle in needles):
+        seam = tail + chunk[:overlap]
+        if any(needle in chunk or needle in seam for needle in needles):
             return True
-        tail = window[-overlap:]
+        tail = chunk[-overlap:]
     return False
