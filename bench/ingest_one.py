@@ -13,7 +13,7 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     """This process's own peak RSS. Linux carries ru_maxrss across fork and exec, so it would report the
     benchmark's memory at the fork (its earlier baselines) whenever that was larger; VmHWM starts afresh."""
     try:
@@ -44,7 +44,7 @@ def main(path: str) -> None:
     call_command("ingest", path, service="bench", commit=secrets.token_hex(20), stdout=out)
     seconds = time.perf_counter() - started
     result = json.loads(out.getvalue())
-    rss_mb = _peak_rss_mb()
+    rss_mb = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "summary": result["summary"]}))
 
 
