@@ -50,6 +50,19 @@ def _hours(value: float | None) -> float | None:
     return None if value is None else value / HOUR
 
 
+def _median_trend(rows: Sequence[Mapping[str, Any]], key: str, colour: str, title: str, name: str) -> dict[str, Any]:
+    """A per-bucket median in hours (``<key>_p50_s``) with its n (``<key>_n``) in the hover."""
+    line = _line(
+        colour,
+        x=[_iso(row["bucket"]) for row in rows],
+        y=[_hours(row[f"{key}_p50_s"]) for row in rows],
+        customdata=[row[f"{key}_n"] for row in rows],
+        hovertemplate="median %{y:.1f} h (n=%{customdata})<extra></extra>",
+        name=name,
+    )
+    return _figure([line], _layout(f"{title}, median per bucket", "hours"))
+
+
 def trend_figures(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """One figure per DORA trend (``dora_trend`` rows): frequency, CFR, lead time, recovery; n in the hover."""
     x = [_iso(row["bucket"]) for row in rows]
@@ -73,32 +86,8 @@ def trend_figures(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]
         ],
         _layout("Change failure rate (failed / deployments)", "%"),
     )
-    lead = _figure(
-        [
-            _line(
-                COLOURS["accent"],
-                x=x,
-                y=[_hours(r["lead_time_p50_s"]) for r in rows],
-                customdata=[r["lead_time_n"] for r in rows],
-                hovertemplate="median %{y:.1f} h (n=%{customdata})<extra></extra>",
-                name="lead time median",
-            )
-        ],
-        _layout("Lead time for changes, median per bucket", "hours"),
-    )
-    recovery = _figure(
-        [
-            _line(
-                COLOURS["warn"],
-                x=x,
-                y=[_hours(r["recovery_p50_s"]) for r in rows],
-                customdata=[r["recovery_n"] for r in rows],
-                hovertemplate="median %{y:.1f} h (n=%{customdata})<extra></extra>",
-                name="recovery median",
-            )
-        ],
-        _layout("Failed-deployment recovery time, median per bucket", "hours"),
-    )
+    lead = _median_trend(rows, "lead_time", COLOURS["accent"], "Lead time for changes", "lead time median")
+    recovery = _median_trend(rows, "recovery", COLOURS["warn"], "Failed-deployment recovery time", "recovery median")
     return {"trend-deployments": deployments, "trend-cfr": cfr, "trend-lead-time": lead, "trend-recovery": recovery}
 
 

@@ -312,7 +312,7 @@ class QueueTimeDay(models.Model):
     """How many gate runs of a service waited exactly ``queue_s`` seconds on a UTC day (kept by the same triggers).
 
     CI queue times come in whole seconds (GitHub's timestamps), so a year of runs folds into a few thousand
-    (value, runs) rows from which exact continuous percentiles are read (``metrics.sql.weighted_percentiles``).
+    (value, runs) rows from which exact continuous percentiles are read (``metrics.selectors.ci_queue_time``).
     """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
