@@ -77,8 +77,11 @@ CASES: dict[str, tuple[str, Callable[[Path, int], int], int, Callable, Callable,
     "ingest-cyclonedx": ("cyclonedx-100k.json", generate.cyclonedx, 100_000, orjson.loads, _cdx_rows,
                          COMPONENT_COLUMNS),
     "ingest-junit": ("junit-200k.xml", generate.junit, 200_000, None, _junit_rows, TESTCASE_COLUMNS),
-    # The memory target: a ~500 MB report (run alone: `make bench BENCH=ingest-junit-500mb`).
+    # The memory target: ~500 MB reports (peak RSS under 200 MB), one per streaming parser family.
     "ingest-junit-500mb": ("junit-4m.xml", generate.junit, 4_400_000, None, _junit_rows, TESTCASE_COLUMNS),
+    "ingest-trivy-500mb": ("trivy-600k.json", generate.trivy, 600_000, None, _trivy_rows, FINDING_COLUMNS),
+    "ingest-cyclonedx-500mb": ("cyclonedx-1350k.json", generate.cyclonedx, 1_350_000, None, _cdx_rows,
+                               COMPONENT_COLUMNS),
 }  # fmt: skip
 
 

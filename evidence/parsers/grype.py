@@ -28,6 +28,7 @@ from evidence.parsers.base import (
     Parser,
     RowSink,
     VulnerabilitiesSummary,
+    package_key,
 )
 from evidence.parsers.jsonstream import expect_dict, expect_list, walk
 
@@ -72,7 +73,7 @@ class GrypeJsonParser(Parser):
 
     def parse(self, stream: BinaryIO, sink: RowSink) -> VulnerabilitiesSummary:
         summary = VulnerabilitiesSummary()
-        packages: set[tuple[str, str]] = set()
+        packages: set[str] = set()
         recognised = False
         for prefix, value in walk(stream, _PREFIXES, what=_WHAT):
             if prefix != "matches.item":
@@ -91,7 +92,7 @@ class GrypeJsonParser(Parser):
             package, version = str(artifact.get("name") or ""), str(artifact.get("version") or "")
             summary.findings += 1
             summary.by_severity[severity] += 1
-            packages.add((package, version))
+            packages.add(package_key(package, version))
             sink.finding(
                 FindingRow(
                     category="vulnerability",

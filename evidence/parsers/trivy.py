@@ -18,6 +18,7 @@ from evidence.parsers.base import (
     Parser,
     RowSink,
     VulnerabilitiesSummary,
+    package_key,
 )
 from evidence.parsers.jsonstream import MISSING, first, items, seekable, walk
 
@@ -79,7 +80,7 @@ class TrivyJsonParser(Parser):
         summary.target = "" if name is MISSING or name is None else str(name)
         containers = _RESULT_CONTAINERS if cluster is not MISSING else _RESULT_CONTAINERS[:1]
         other_sections = _mentions(stream, (b'"Misconfigurations"', b'"Secrets"'))
-        packages: set[tuple[str, str]] = set()
+        packages: set[str] = set()
         by_severity = summary.by_severity
         finding = sink.finding
         for container in containers:
@@ -94,7 +95,7 @@ class TrivyJsonParser(Parser):
                 package = str(get("PkgName", ""))
                 installed_version = str(get("InstalledVersion", ""))
                 fixed_version = str(get("FixedVersion", ""))
-                packages.add((package, installed_version))
+                packages.add(package_key(package, installed_version))
                 # Positional: keyword arguments to a class cost a dict per call, twice the row's own cost.
                 finding(FindingRow("vulnerability", severity, rule_id, title, location, None, package,
                                    installed_version, fixed_version))  # fmt: skip

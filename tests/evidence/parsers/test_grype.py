@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.parsers.base import FindingRow, ParseError, VulnerabilitiesSummary
+from evidence.parsers.base import FindingRow, ParseError, VulnerabilitiesSummary, package_key
 from evidence.parsers.grype import GrypeJsonParser
 from tests.corpus import SKIP_REASON, corpus_file, corpus_glob
 from tests.evidence.parsers.helpers import DATA, detected_formats, parse_bytes, parse_path
@@ -169,3 +169,8 @@ def test_arbitrary_bytes_give_a_summary_or_parse_error(data):
     except ParseError:
         return
     assert isinstance(summary, VulnerabilitiesSummary)
+
+
+def test_distinct_package_keys_never_collide():
+    pairs = [("a", "bc"), ("ab", "c"), ("a\x00b", "c"), ("a", "\x00bc"), ("", "abc"), ("abc", "")]
+    assert len({package_key(name, version) for name, version in pairs}) == len(pairs)
