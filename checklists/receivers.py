@@ -20,6 +20,7 @@ def reevaluate_on_evidence(sender, artifact, **kwargs) -> None:
     # Imported only when there is a release to evaluate: the jobs pull in the GitHub client, which would
     # otherwise cost every `manage.py ingest` of a commit without a release ~0.2 s of imports.
     from checklists.jobs import enqueue_evaluation
+
     try:
         enqueue_evaluation(artifact.commit_id)
     except Exception as exc:  # Redis down: evaluate now rather than lose the update
