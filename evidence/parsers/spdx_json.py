@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 from evidence.parsers.base import ComponentRow, Head, ParseError, Parser, RowSink, SbomSummary
-from evidence.parsers.jsonstream import walk
+from evidence.parsers.jsonstream import MISSING, first, items, seekable
 
 _WHAT = "SPDX JSON"
 _VERSIONS = {"SPDX-2.2": "2.2", "SPDX-2.3": "2.3"}
@@ -64,36 +64,34 @@ class SpdxJsonParser(Parser):
         return head.json_root == "object" and "spdxVersion" in head.json_keys
 
     def parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
+        with seekable(stream) as readable:
+            return self._parse(readable, sink)
+
+    def _parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
         summary = SbomSummary(spec="spdx")
-        # Relationships usually follow the packages, so which packages are the subject is only known at
-        # the end: keep one small row per package (never the files array) and emit rows afterwards.
-        packages: list[tuple[str, ComponentRow]] = []
-        subjects: set[str] = set()
-        prefixes = ("spdxVersion", "name", "documentDescribes.item", "packages.item", "relationships.item")
-        for prefix, value in walk(stream, prefixes, what=_WHAT):
-            if prefix == "spdxVersion":
-                if not isinstance(value, str) or value not in _VERSIONS:
-                    raise ParseError(f"SPDX version {value!r} is not supported; this reads SPDX-2.2 and SPDX-2.3 JSON")
-                summary.spec_version = _VERSIONS[value]
-            elif prefix == "name":
-                summary.name = str(value or "")
-            elif prefix == "documentDescribes.item":
-                subjects.add(str(value))
-            elif prefix == "packages.item":
-                package = _expect_object(value, "packages")
-                packages.append((str(package.get("SPDXID") or ""), _component(package)))
-            else:
-                relationship = _expect_object(value, "relationships")
-                kind = relationship.get("relationshipType")
-                source, target = relationship.get("spdxElementId"), relationship.get("relatedSpdxElement")
-                if kind == "DESCRIBES" and source == _DOCUMENT:
-                    subjects.add(str(target))
-                elif kind == "DESCRIBED_BY" and target == _DOCUMENT:
-                    subjects.add(str(source))
-        if not summary.spec_version:
+        version = first(stream, "spdxVersion", what=_WHAT)
+        if version is MISSING:
             raise ParseError(f"{_WHAT}: no spdxVersion; this is not an SPDX 2.x JSON document")
-        for spdx_id, row in packages:
-            if spdx_id not in subjects:
+        if not isinstance(version, str) or version not in _VERSIONS:
+            raise ParseError(f"SPDX version {version!r} is not supported; this reads SPDX-2.2 and SPDX-2.3 JSON")
+        summary.spec_version = _VERSIONS[version]
+        name = first(stream, "name", what=_WHAT)
+        summary.name = "" if name is MISSING else str(name or "")
+        # Relationships usually follow the packages: the document's subjects are read in passes of their
+        # own first (each in ijson's C code), so the packages then stream straight to the sink and a huge
+        # SBOM never has to be held in memory.
+        subjects = {str(value) for value in items(stream, "documentDescribes.item", what=_WHAT)}
+        for value in items(stream, "relationships.item", what=_WHAT):
+            relationship = _expect_object(value, "relationships")
+            kind = relationship.get("relationshipType")
+            source, target = relationship.get("spdxElementId"), relationship.get("relatedSpdxElement")
+            if kind == "DESCRIBES" and source == _DOCUMENT:
+                subjects.add(str(target))
+            elif kind == "DESCRIBED_BY" and target == _DOCUMENT:
+                subjects.add(str(source))
+        for value in items(stream, "packages.item", what=_WHAT):
+            package = _expect_object(value, "packages")
+            if str(package.get("SPDXID") or "") not in subjects:
                 summary.components += 1
-                sink.component(row)
+                sink.component(_component(package))
         return summary

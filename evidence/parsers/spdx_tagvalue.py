@@ -11,8 +11,9 @@ follow belong to it until a file (``FileName:``), snippet (``SnippetSPDXID:``) o
 except the document's own subject, the elements named by ``Relationship: SPDXRef-DOCUMENT DESCRIBES
 <id>`` (or ``<id> DESCRIBED_BY SPDXRef-DOCUMENT``); files and snippets are not components.
 
-The file is read one line at a time. Relationships usually come after the packages, so one small row
-per package is kept and the rows are emitted once the whole file has been read.
+The file is read one line at a time, twice: relationships usually come after the packages, so a first
+pass finds the document's subjects and a second streams the packages to the sink (nothing per package is
+held, however large the SBOM).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from evidence.parsers.base import ComponentRow, Head, ParseError, Parser, RowSink, SbomSummary
+from evidence.parsers.jsonstream import seekable
 
 _WHAT = "SPDX tag-value"
 _VERSIONS = {"SPDX-2.2": "2.2", "SPDX-2.3": "2.3"}
@@ -83,6 +85,90 @@ def _purl(reference: str) -> str:
     return ""
 
 
+def _tags(stream: BinaryIO) -> Iterator[tuple[str, str]]:
+    """(tag, value) of every tag line, a ``<text>`` block joined into its value (kept only for read tags)."""
+    text_tag = ""  # the tag whose <text> block is open
+    text_start = 0
+    text_parts: list[str] = []
+    seen_any = False
+    for number, line in _lines(stream):
+        if text_tag:
+            before, closed, _ = line.partition(_CLOSE_TEXT)
+            if text_tag in _READ:
+                text_parts.append(before)
+            if not closed:
+                continue
+            tag, value, text_tag = text_tag, "".join(text_parts).strip(), ""
+        else:
+            stripped = line.strip()
+            seen_any = seen_any or bool(stripped)
+            if not stripped or stripped.startswith("#"):
+                continue
+            match = _TAG.fullmatch(stripped)
+            if match is None:
+                raise ParseError(f"{_WHAT}: line {number} is not a 'Tag: value' line: {stripped[:80]!r}")
+            tag, value = match.groups()
+            if value.startswith(_OPEN_TEXT):
+                before, closed, _ = value[len(_OPEN_TEXT) :].partition(_CLOSE_TEXT)
+                if not closed:
+                    text_tag, text_start, text_parts = tag, number, [before + "\n"]
+                    continue
+                value = before.strip()
+        yield tag, value
+    if text_tag:
+        raise ParseError(f"truncated {_WHAT}: the <text> value of {text_tag} opened at line {text_start} never ends")
+    if not seen_any:
+        raise ParseError(f"empty file: expected an {_WHAT} document")
+
+
+def _describe(stream: BinaryIO, summary: SbomSummary) -> set[str]:
+    """The first pass: the version and name into ``summary``; returns the document's subjects."""
+    subjects: set[str] = set()
+    for tag, value in _tags(stream):
+        if tag == "SPDXVersion":
+            if summary.spec_version:
+                continue
+            if value not in _VERSIONS:
+                raise ParseError(f"SPDX version {value!r} is not supported; this reads SPDX-2.2 and SPDX-2.3")
+            summary.spec_version = _VERSIONS[value]
+        elif tag == "DocumentName" and not summary.name:
+            summary.name = value
+        elif tag == "Relationship":
+            parts = value.split()
+            if len(parts) == 3 and parts[1] == "DESCRIBES" and parts[0] == _DOCUMENT:
+                subjects.add(parts[2])
+            elif len(parts) == 3 and parts[1] == "DESCRIBED_BY" and parts[2] == _DOCUMENT:
+                subjects.add(parts[0])
+    if not summary.spec_version:
+        raise ParseError(f"{_WHAT}: no SPDXVersion line; this is not an SPDX 2.x tag-value document")
+    return subjects
+
+
+def _packages(stream: BinaryIO) -> Iterator[_Package]:
+    """The second pass: each package, once the lines describing it have ended."""
+    package: _Package | None = None  # the package the current lines describe
+    for tag, value in _tags(stream):
+        if tag == "PackageName" or tag in _OTHER_ELEMENTS:
+            if package is not None:
+                yield package
+            package = _Package(name=value) if tag == "PackageName" else None
+        elif package is not None:
+            if tag == "SPDXID" and not package.spdx_id:
+                package.spdx_id = value
+            elif tag == "PackageVersion":
+                package.version = value
+            elif tag == "PrimaryPackagePurpose":
+                package.purpose = value
+            elif tag == "PackageLicenseConcluded":
+                package.concluded = value
+            elif tag == "PackageLicenseDeclared":
+                package.declared = value
+            elif tag == "ExternalRef" and not package.purl:
+                package.purl = _purl(value)
+    if package is not None:
+        yield package
+
+
 class SpdxTagValueParser(Parser):
     format = "spdx-tag-value"
     kind = "sbom"
@@ -95,78 +181,11 @@ class SpdxTagValueParser(Parser):
 
     def parse(self, stream: BinaryIO, sink: RowSink) -> SbomSummary:
         summary = SbomSummary(spec="spdx")
-        packages: list[_Package] = []
-        subjects: set[str] = set()
-        package: _Package | None = None  # the package the current lines describe
-        text_tag = ""  # the tag whose <text> block is open
-        text_start = 0
-        text_parts: list[str] = []
-        seen_any = False
-        for number, line in _lines(stream):
-            if text_tag:
-                before, closed, _ = line.partition(_CLOSE_TEXT)
-                if text_tag in _READ:
-                    text_parts.append(before)
-                if not closed:
-                    continue
-                tag, value, text_tag = text_tag, "".join(text_parts).strip(), ""
-            else:
-                stripped = line.strip()
-                seen_any = seen_any or bool(stripped)
-                if not stripped or stripped.startswith("#"):
-                    continue
-                match = _TAG.fullmatch(stripped)
-                if match is None:
-                    raise ParseError(f"{_WHAT}: line {number} is not a 'Tag: value' line: {stripped[:80]!r}")
-                tag, value = match.groups()
-                if value.startswith(_OPEN_TEXT):
-                    before, closed, _ = value[len(_OPEN_TEXT) :].partition(_CLOSE_TEXT)
-                    if not closed:
-                        text_tag, text_start, text_parts = tag, number, [before + "\n"]
-                        continue
-                    value = before.strip()
-            if tag == "SPDXVersion":
-                if summary.spec_version:
-                    continue
-                if value not in _VERSIONS:
-                    raise ParseError(f"SPDX version {value!r} is not supported; this reads SPDX-2.2 and SPDX-2.3")
-                summary.spec_version = _VERSIONS[value]
-            elif tag == "DocumentName" and not summary.name:
-                summary.name = value
-            elif tag == "PackageName":
-                package = _Package(name=value)
-                packages.append(package)
-            elif tag in _OTHER_ELEMENTS:
-                package = None
-            elif tag == "Relationship":
-                parts = value.split()
-                if len(parts) == 3 and parts[1] == "DESCRIBES" and parts[0] == _DOCUMENT:
-                    subjects.add(parts[2])
-                elif len(parts) == 3 and parts[1] == "DESCRIBED_BY" and parts[2] == _DOCUMENT:
-                    subjects.add(parts[0])
-            elif package is not None:
-                if tag == "SPDXID" and not package.spdx_id:
-                    package.spdx_id = value
-                elif tag == "PackageVersion":
-                    package.version = value
-                elif tag == "PrimaryPackagePurpose":
-                    package.purpose = value
-                elif tag == "PackageLicenseConcluded":
-                    package.concluded = value
-                elif tag == "PackageLicenseDeclared":
-                    package.declared = value
-                elif tag == "ExternalRef" and not package.purl:
-                    package.purl = _purl(value)
-        if text_tag:
-            raise ParseError(
-                f"truncated {_WHAT}: the <text> value of {text_tag} opened at line {text_start} never ends"
-            )
-        if not seen_any:
-            raise ParseError(f"empty file: expected an {_WHAT} document")
-        if not summary.spec_version:
-            raise ParseError(f"{_WHAT}: no SPDXVersion line; this is not an SPDX 2.x tag-value document")
-        for item in packages:
-            if item.spdx_id not in subjects:
-                summary.components += 1
-                sink.component(item.row())
+        with seekable(stream) as readable:
+            subjects = _describe(readable, summary)
+            readable.seek(0)
+            for package in _packages(readable):
+                if package.spdx_id not in subjects:
+                    summary.components += 1
+                    sink.component(package.row())
         return summary
