@@ -153,6 +153,7 @@ def dashboard_data(*, service: Service, environment: Environment, start: datetim
     window = {"service": service, "environment": environment, "start": start, "end": end}
     bucket = trend_bucket(start, end)
     figures, trend = dora_report(**window, bucket=bucket)
+    gates = gate_counts(service=service, start=start, end=end, bucket=bucket)
     return {
         "figures": figures,
         "buckets": dora_buckets(figures),
@@ -160,7 +161,7 @@ def dashboard_data(*, service: Service, environment: Environment, start: datetim
         "trend": trend,
         "bucket": bucket,
         "histogram": lead_time_bins(**window),
-        "gates": (gates := gate_counts(service=service, start=start, end=end, bucket=bucket)),
+        "gates": gates,
         "gate_totals": gate_totals(gates),
         "queue": ci_queue_time(service=service, start=start, end=end),
         "canary": canary_summary(**window),

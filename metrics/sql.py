@@ -17,7 +17,7 @@ class EpochSeconds(Func):
 
 
 def distribution(values: list[float] | None, n: int) -> dict[str, float | int | None]:
-    """``{p50, p75, p90, n}`` from a PercentileCont result; nulls with ``n: 0`` when there is no data."""
+    """``{p50, p75, p90, n}`` from a ``percentile_cont`` array result; nulls with ``n: 0`` when there is no data."""
     if not n or values is None:
         return {"p50": None, "p75": None, "p90": None, "n": 0}
     p50, p75, p90 = (float(v) for v in values)
